@@ -37,7 +37,7 @@ export function validateEvent(candidate: unknown): Validation {
   if (!validateEnvelope(candidate)) {
     return { ok: false, error: `envelope: ${describe('', validateEnvelope.errors)}` };
   }
-  const event = candidate as CloudEvent;
+  const event = candidate as unknown as CloudEvent;
   const validateData = byType.get(event.type);
   if (!validateData) return { ok: false, error: `unknown event type or version: ${event.type}` };
   if (!validateData(event.data)) return { ok: false, error: `${event.type}: ${describe('data', validateData.errors)}` };

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Provision the local servers' binaries into a per-user cache keyed by version.
+# Usage: infra/provision.sh [kafka|ferretdb|redis ...]   (default: all)
+# Idempotent: a second run only checks the cache and prints "cached".
+# Each provision_* function sets RESULT to what it did; progress/noise goes to stderr.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+parse_components "$@"
+mkdir -p "$CACHE"
+
+# Removed on exit so a killed or failed download/build never leaves a half result behind.
+TMP_DIRS=()
+cleanup() {
+  local d
+  for d in "${TMP_DIRS[@]}"; do rm -rf "$d"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM # so the EXIT trap also runs when killed
+
+# One provisioner at a time per cache (CI and `start.sh` may run together): the second one
+# waits, then finds everything cached. fd 9 is closed when this script exits.
+exec 9>"$CACHE/.provision.lock"
+if ! flock -n 9; then
+  warn "provision: another run holds $CACHE/.provision.lock; waiting for it"
+  flock 9
+fi
+
+pom_sum() { sha256sum "$KAFKA_POM" | cut -d' ' -f1; }
+
+# Kafka: the broker's runtime classpath from Maven Central. The marker holds the pom's hash so an
+# edited pom (other jars) re-downloads, and is written last so a half download is redone.
+provision_kafka() {
+  local marker="$KAFKA_HOME/.complete" tmp
+  if [[ -f "$marker" && -d "$KAFKA_LIBS" && "$(cat "$marker")" == "$(pom_sum)" ]]; then
+    RESULT=cached
+    return
+  fi
+  need java "Kafka $KAFKA_VERSION needs Java 17+ (apt-get install openjdk-17-jre-headless)"
+  need mvn "the Kafka jars are fetched with Maven (apt-get install maven)"
+  mkdir -p "$KAFKA_HOME"
+  rm -rf "$KAFKA_HOME"/libs.tmp.*
+  tmp="$(mktemp -d "$KAFKA_HOME/libs.tmp.XXXXXX")"
+  TMP_DIRS+=("$tmp")
+  # Output goes to a file and is shown only on failure: -q still prints colour codes.
+  if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies \
+    -DoutputDirectory="$tmp/libs" -DincludeScope=runtime >"$tmp/mvn.log" 2>&1; then
+    cat "$tmp/mvn.log" >&2
+    die "kafka: Maven could not download the broker jars (see above)"
+  fi
+  [[ -f "$tmp/libs/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "kafka: Maven finished but kafka_2.13-$KAFKA_VERSION.jar is missing"
+  rm -f "$marker"
+  rm -rf "$KAFKA_LIBS"
+  mv "$tmp/libs" "$KAFKA_LIBS"
+  pom_sum >"$marker"
+  RESULT=downloaded
+}
+
+# FerretDB: built from the module source. A plain `go install ...@v1.24.2` produces a binary that
+# panics at start-up (the module zip lacks build/version/version.txt), so we copy the source,
+# write that file, and `go build` it. Output goes to a temp dir and is moved in atomically.
+provision_ferretdb() {
+  if [[ -x "$FERRETDB_BIN" ]] && "$FERRETDB_BIN" --version 2>/dev/null | grep -qx "version: v$FERRETDB_VERSION"; then
+    RESULT=cached
+    return
+  fi
+  need go "FerretDB $FERRETDB_VERSION is built from source with Go 1.24+ (https://go.dev/dl or apt-get install golang)"
+  local dest_dir tmp src mod_dir
+  dest_dir="$(dirname "$FERRETDB_BIN")"
+  mkdir -p "$dest_dir"
+  rm -rf "$dest_dir"/build.tmp.*
+  tmp="$(mktemp -d "$dest_dir/build.tmp.XXXXXX")"
+  TMP_DIRS+=("$tmp")
+  mod_dir="$(go mod download -json "github.com/FerretDB/FerretDB@v$FERRETDB_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+  [[ -d "$mod_dir" ]] || die "ferretdb: 'go mod download' did not return the module source directory"
+  src="$tmp/src"
+  cp -R "$mod_dir" "$src"
+  chmod -R u+w "$src" # the module cache is read-only
+  echo "v$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$tmp/ferretdb" ./cmd/ferretdb) ||
+    die "ferretdb: go build failed (see above)"
+  "$tmp/ferretdb" --version | grep -qx "version: v$FERRETDB_VERSION" ||
+    die "ferretdb: the built binary does not report version v$FERRETDB_VERSION"
+  mv -f "$tmp/ferretdb" "$FERRETDB_BIN"
+  RESULT=built
+}
+
+# Redis: Debian's redis-server; installed only when we are root with apt, otherwise explained.
+provision_redis() {
+  if command -v redis-server >/dev/null 2>&1; then
+    RESULT=present
+    return
+  fi
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq redis-server >&2
+    command -v redis-server >/dev/null 2>&1 || die "redis: apt-get finished but redis-server is not on PATH"
+    RESULT=installed
+    return
+  fi
+  die "redis: redis-server is not on PATH; install it (Debian/Ubuntu: sudo apt-get install -y redis-server)"
+}
+
+for c in "${COMPONENTS[@]}"; do
+  t0="$(now_ms)"
+  RESULT=""
+  "provision_$c"
+  say "$c: $RESULT ($(elapsed "$t0"))"
+done

@@ -1,0 +1,57 @@
+import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
+import { dlqTopicOf, topicOf, type Context } from '@licensing/contracts';
+import type { Logger } from '@licensing/platform';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  /** Prefixes every topic name (tests, shared clusters). */
+  topicPrefix: string;
+  partitions: number;
+}
+
+export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  const log = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        if (level <= logLevel.ERROR) log.error(rest, message);
+        else if (level === logLevel.WARN) log.warn(rest, message);
+        else log.debug(rest, message);
+      },
+  });
+}
+
+/** The topic a context publishes to, with the deployment's prefix. */
+export const topicName = (settings: Pick<KafkaSettings, 'topicPrefix'>, context: Context): string => settings.topicPrefix + topicOf(context);
+
+/** Creates each topic and its `.dlq` twin when missing; a second call changes nothing. */
+export async function ensureTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const wanted: ITopicConfig[] = topics
+    .flatMap((topic) => [topic, dlqTopicOf(topic)])
+    .filter((topic) => !existing.has(topic))
+    .map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 }));
+  if (wanted.length === 0) return;
+  try {
+    await admin.createTopics({ topics: wanted, waitForLeaders: true });
+  } catch (error) {
+    // Another instance may have created them between the list and the create.
+    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+  }
+}
+
+/** Readiness: the cluster answers a metadata request. */
+export const kafkaCheck = (admin: Admin) => async (): Promise<void> => {
+  await admin.describeCluster();
+};

@@ -1,0 +1,97 @@
+import type { CloudEvent } from '@licensing/contracts';
+import type { Logger, Metrics } from '@licensing/platform';
+import type { Collection } from 'mongodb';
+import type { EventPublisher } from './publisher';
+
+interface OutboxDocument {
+  _id: string;
+  outbox: CloudEvent[];
+}
+
+/**
+ * Publishes the events saved in aggregate documents' `outbox` arrays, then removes exactly
+ * those events ($pullAll of the published documents; events appended meanwhile stay). Runs
+ * right after a save (trigger) and on an interval (sweep) for anything a crash left behind.
+ * Delivery is at least once; consumers are idempotent by event id.
+ */
+export class OutboxRelay {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  private stopped = true;
+
+  constructor(
+    private readonly collections: Collection[],
+    private readonly publisher: EventPublisher,
+    private readonly logger: Logger,
+    private readonly options: { sweepMs: number; metrics?: Metrics },
+  ) {}
+
+  /** Adds a collection of aggregates to sweep. */
+  watch(collection: Collection): void {
+    this.collections.push(collection);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => void this.sweep(), this.options.sweepMs);
+    void this.sweep();
+  }
+
+  /** Publish one aggregate's pending events now (coalesced while a flush for it runs). */
+  trigger(collection: Collection, id: string): void {
+    if (this.stopped) return;
+    const key = `${collection.collectionName}/${id}`;
+    if (this.running.has(key)) {
+      this.again.add(key);
+      return;
+    }
+    const run = (async () => {
+      do {
+        this.again.delete(key);
+        await this.flush(collection, id).catch((error: unknown) => this.logger.warn({ err: error, id }, 'outbox flush failed; the sweep will retry'));
+      } while (this.again.has(key) && !this.stopped);
+    })().finally(() => this.running.delete(key));
+    this.running.set(key, run);
+  }
+
+  /** Publishes everything pending in every collection; returns the number of events published. */
+  sweep(): Promise<void> {
+    this.sweeping ??= (async () => {
+      try {
+        for (const collection of this.collections) {
+          const pending = (await collection
+            .find({ 'outbox.0': { $exists: true } }, { projection: { _id: 1, outbox: 1 } })
+            .limit(1000)
+            .toArray()) as unknown as OutboxDocument[];
+          this.options.metrics?.outboxBacklog.set({ collection: collection.collectionName }, pending.reduce((n, d) => n + d.outbox.length, 0));
+          for (const doc of pending) {
+            if (this.stopped) return;
+            await this.flush(collection, doc._id);
+          }
+        }
+      } catch (error) {
+        this.logger.warn({ err: error }, 'outbox sweep failed; retrying on the next interval');
+      } finally {
+        this.sweeping = undefined;
+      }
+    })();
+    return this.sweeping;
+  }
+
+  private async flush(collection: Collection, id: string): Promise<void> {
+    const doc = (await collection.findOne({ _id: id as never }, { projection: { outbox: 1 } })) as unknown as OutboxDocument | null;
+    const events = doc?.outbox ?? [];
+    if (events.length === 0) return;
+    await this.publisher.publish(events);
+    await collection.updateOne({ _id: id as never }, { $pullAll: { outbox: events } } as never);
+  }
+
+  /** Stops triggering and sweeping and waits for flushes in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.allSettled([...this.running.values(), this.sweeping]);
+  }
+}

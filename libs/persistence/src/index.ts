@@ -1,0 +1,2 @@
+export * from './aggregate-repository';
+export * from './mongo';

@@ -1,0 +1,84 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { forbidden, unauthorized } from './errors';
+
+export const Roles = {
+  catalogAdmin: 'catalog-admin',
+  pointsAdmin: 'points-admin',
+  support: 'support',
+} as const;
+export type RoleName = (typeof Roles)[keyof typeof Roles];
+const knownRoles: string[] = Object.values(Roles);
+
+/** Who is calling: a partner user (partnerId, no role), or a vendor role. */
+export interface Principal {
+  subject: string;
+  partnerId?: string;
+  roles: RoleName[];
+}
+
+export interface AuthConfig {
+  secret?: string;
+  jwksUrl?: string;
+  issuer: string;
+  audience: string;
+}
+
+export class Authenticator {
+  private readonly key: Uint8Array | JWTVerifyGetKey;
+
+  constructor(private readonly config: AuthConfig) {
+    if (config.jwksUrl) this.key = createRemoteJWKSet(new URL(config.jwksUrl));
+    else if (config.secret) this.key = new TextEncoder().encode(config.secret);
+    else throw new Error('Authenticator needs a secret or a JWKS URL');
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '');
+    if (!match?.[1]) throw unauthorized();
+    try {
+      const options = { issuer: this.config.issuer, audience: this.config.audience, algorithms: this.config.jwksUrl ? ['RS256', 'ES256'] : ['HS256'] };
+      const { payload } =
+        typeof this.key === 'function' ? await jwtVerify(match[1], this.key, options) : await jwtVerify(match[1], this.key, options);
+      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is RoleName => knownRoles.includes(String(r))) : [];
+      const partnerId = typeof payload.partnerId === 'string' && payload.partnerId ? payload.partnerId : undefined;
+      return { subject: payload.sub ?? partnerId ?? 'unknown', partnerId, roles };
+    } catch {
+      throw unauthorized('the bearer token is invalid or expired');
+    }
+  }
+}
+
+export const hasRole = (principal: Principal, role: RoleName): boolean => principal.roles.includes(role);
+
+export function requireRole(principal: Principal, role: RoleName): void {
+  if (!hasRole(principal, role)) throw forbidden(`the ${role} role is required`);
+}
+
+/**
+ * A partner reaches only its own data. `support` reads any partner's data and changes nothing;
+ * `adminRole`, where given, may act on any partner (e.g. points-admin for enrolment).
+ */
+export function requirePartnerAccess(principal: Principal, partnerId: string, mode: 'read' | 'write', adminRole?: RoleName): void {
+  if (adminRole && hasRole(principal, adminRole)) return;
+  if (principal.partnerId === partnerId) return;
+  if (mode === 'read' && hasRole(principal, Roles.support)) return;
+  throw forbidden(`this token may not ${mode} partner ${partnerId}'s data`);
+}
+
+/** Signs a token the services accept with a shared secret (local runs, tests, `npm run token`). */
+export async function signToken(
+  secret: string,
+  claims: { partnerId?: string; roles?: RoleName[]; subject?: string },
+  options: { issuer?: string; audience?: string; expiresIn?: string } = {},
+): Promise<string> {
+  const payload: Record<string, unknown> = { roles: claims.roles ?? [] };
+  if (claims.partnerId) payload.partnerId = claims.partnerId;
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.subject ?? claims.partnerId ?? 'vendor')
+    .setIssuer(options.issuer ?? 'licensing')
+    .setAudience(options.audience ?? 'licensing-api')
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '12h')
+    .sign(new TextEncoder().encode(secret));
+}

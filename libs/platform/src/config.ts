@@ -1,0 +1,123 @@
+/**
+ * Configuration comes only from environment variables, read once at start. Every problem is
+ * collected and reported together, each naming its variable, and the service does not start.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+export class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly source: Source = process.env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.source[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, options: { default?: string; pattern?: RegExp } = {}): string {
+    const value = this.raw(name) ?? options.default;
+    if (value === undefined) {
+      this.problems.push(`${name} is required`);
+      return '';
+    }
+    if (options.pattern && !options.pattern.test(value)) this.problems.push(`${name} must match ${options.pattern}`);
+    return value;
+  }
+
+  optional(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  int(name: string, options: { default?: number; min?: number; max?: number } = {}): number {
+    const text = this.raw(name);
+    if (text === undefined) {
+      if (options.default === undefined) this.problems.push(`${name} is required`);
+      return options.default ?? 0;
+    }
+    const value = Number(text);
+    if (!Number.isInteger(value)) {
+      this.problems.push(`${name} must be an integer, got "${text}"`);
+      return 0;
+    }
+    if (options.min !== undefined && value < options.min) this.problems.push(`${name} must be >= ${options.min}, got ${value}`);
+    if (options.max !== undefined && value > options.max) this.problems.push(`${name} must be <= ${options.max}, got ${value}`);
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const value = this.raw(name) ?? fallback;
+    if (!values.includes(value as T)) this.problems.push(`${name} must be one of ${values.join(', ')}, got "${value}"`);
+    return value as T;
+  }
+
+  list(name: string, options: { default?: string } = {}): string[] {
+    return this.string(name, options)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+}
+
+export function loadConfig<T>(build: (env: EnvReader) => T, source: Source = process.env): T {
+  const reader = new EnvReader(source);
+  const config = build(reader);
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return config;
+}
+
+export type Role = 'api' | 'worker' | 'all';
+
+export interface PlatformConfig {
+  service: string;
+  role: Role;
+  host: string;
+  port: number;
+  logLevel: string;
+  kafkaBrokers: string[];
+  /** Prefixes every topic name: lets tests and tenants share one cluster without collisions. */
+  topicPrefix: string;
+  topicPartitions: number;
+  mongoUrl: string;
+  mongoDatabase: string;
+  redisUrl: string;
+  /** Prefixes BullMQ keys in Redis. */
+  queuePrefix: string;
+  outboxSweepMs: number;
+  consumerMaxAttempts: number;
+  auth: { secret?: string; jwksUrl?: string; issuer: string; audience: string };
+}
+
+export function readPlatformConfig(env: EnvReader, service: string, defaultPort: number): PlatformConfig {
+  const secret = env.optional('AUTH_JWT_SECRET');
+  const jwksUrl = env.optional('AUTH_JWKS_URL');
+  if (!secret && !jwksUrl) env.problems.push('AUTH_JWT_SECRET or AUTH_JWKS_URL is required');
+  if (secret && secret.length < 32) env.problems.push('AUTH_JWT_SECRET must be at least 32 characters');
+  return {
+    service,
+    role: env.oneOf('SERVICE_ROLE', ['api', 'worker', 'all'] as const, 'all'),
+    host: env.string('HOST', { default: '127.0.0.1' }),
+    port: env.int('PORT', { default: defaultPort, min: 0, max: 65535 }),
+    logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    kafkaBrokers: env.list('KAFKA_BROKERS'),
+    topicPrefix: env.string('KAFKA_TOPIC_PREFIX', { default: '', pattern: /^[a-zA-Z0-9._-]*$/ }),
+    topicPartitions: env.int('KAFKA_TOPIC_PARTITIONS', { default: 6, min: 1, max: 1000 }),
+    mongoUrl: env.string('MONGO_URL', { pattern: /^mongodb(\+srv)?:\/\// }),
+    mongoDatabase: env.string('MONGO_DATABASE', { default: service, pattern: /^[a-zA-Z0-9_-]{1,60}$/ }),
+    redisUrl: env.string('REDIS_URL', { pattern: /^rediss?:\/\// }),
+    queuePrefix: env.string('QUEUE_PREFIX', { default: 'licensing', pattern: /^[a-zA-Z0-9:_-]+$/ }),
+    outboxSweepMs: env.int('OUTBOX_SWEEP_MS', { default: 2000, min: 50 }),
+    consumerMaxAttempts: env.int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1, max: 100 }),
+    auth: {
+      secret,
+      jwksUrl,
+      issuer: env.string('AUTH_ISSUER', { default: 'licensing' }),
+      audience: env.string('AUTH_AUDIENCE', { default: 'licensing-api' }),
+    },
+  };
+}
