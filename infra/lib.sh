@@ -15,6 +15,8 @@ KAFKA_POM="$INFRA_SCRIPTS/kafka/pom.xml"
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_POM")"
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 KAFKA_LIBS="$KAFKA_HOME/libs"
+# Kafka runs on $JAVA_HOME/bin/java when JAVA_HOME is set, else on the java found on PATH.
+JAVA_BIN="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 FERRETDB_VERSION="1.24.2"
 FERRETDB_BIN="$CACHE/ferretdb-$FERRETDB_VERSION/ferretdb"
 

@@ -4,7 +4,7 @@
 # Idempotent: a second run only checks the cache and prints "cached".
 # Each provision_* function sets RESULT to what it did; progress/noise goes to stderr.
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 parse_components "$@"
@@ -37,7 +37,7 @@ provision_kafka() {
     RESULT=cached
     return
   fi
-  need java "Kafka $KAFKA_VERSION needs Java 17+ (apt-get install openjdk-17-jre-headless)"
+  need "$JAVA_BIN" "Kafka $KAFKA_VERSION needs Java 17+ (apt-get install openjdk-17-jre-headless)"
   need mvn "the Kafka jars are fetched with Maven (apt-get install maven)"
   mkdir -p "$KAFKA_HOME"
   rm -rf "$KAFKA_HOME"/libs.tmp.*
@@ -65,7 +65,7 @@ provision_ferretdb() {
     RESULT=cached
     return
   fi
-  need go "FerretDB $FERRETDB_VERSION is built from source with Go 1.24+ (https://go.dev/dl or apt-get install golang)"
+  need go "FerretDB $FERRETDB_VERSION is built from source and needs Go 1.24 or newer"
   local dest_dir tmp src mod_dir
   dest_dir="$(dirname "$FERRETDB_BIN")"
   mkdir -p "$dest_dir"

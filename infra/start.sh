@@ -2,11 +2,12 @@
 # Start local Kafka (KRaft), FerretDB (MongoDB API on SQLite) and Redis without Docker.
 # Usage: infra/start.sh [kafka|ferretdb|redis ...]   (default: all)
 # Env: INFRA_DIR, KAFKA_PORT, KAFKA_CONTROLLER_PORT, MONGO_PORT, REDIS_PORT, KAFKA_HEAP_OPTS,
-#      KAFKA_JVM_OPTS, LICENSING_CACHE (see infra/README.md).
+#      KAFKA_JVM_OPTS, KAFKA_START_TIMEOUT, START_TIMEOUT, JAVA_HOME, LICENSING_CACHE
+#      (see infra/README.md).
 # Idempotent: a server whose pid file names a live process is left alone. On success it writes
 # $INFRA_DIR/env (KAFKA_BROKERS / MONGO_URL / REDIS_URL of what runs) and prints it.
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}"
@@ -85,7 +86,7 @@ kafka_ready() {
 # Kafka 4.1 in KRaft combined mode (broker + controller in one JVM), single node.
 start_kafka() {
   already_running kafka && return
-  need java "Kafka $KAFKA_VERSION needs Java 17+"
+  need "$JAVA_BIN" "Kafka $KAFKA_VERSION needs Java 17+"
   ensure_port_free "$KAFKA_PORT" KAFKA_PORT
   ensure_port_free "$KAFKA_CONTROLLER_PORT" KAFKA_CONTROLLER_PORT
   local data="$INFRA_DIR/data/kafka" conf="$INFRA_DIR/conf/kafka.properties" heap jvm cluster_id
@@ -124,7 +125,7 @@ EOF
   if [[ ! -f "$data/meta.properties" ]]; then
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
     # No --standalone: that is for dynamic quorums and is rejected with static voters.
-    java -Dlog4j2.configurationFile="$INFRA_SCRIPTS/kafka/log4j2.properties" -cp "$KAFKA_LIBS/*" \
+    "$JAVA_BIN" -Dlog4j2.configurationFile="$INFRA_SCRIPTS/kafka/log4j2.properties" -cp "$KAFKA_LIBS/*" \
       kafka.tools.StorageTool format -t "$cluster_id" -c "$conf" --ignore-formatted \
       >"$INFRA_DIR/logs/kafka-format.log" 2>&1 ||
       {
@@ -134,7 +135,7 @@ EOF
   fi
   read -ra heap <<<"$KAFKA_HEAP_OPTS"
   read -ra jvm <<<"$KAFKA_JVM_OPTS"
-  launch kafka java "${heap[@]}" "${jvm[@]}" \
+  launch kafka "$JAVA_BIN" "${heap[@]}" "${jvm[@]}" \
     -Dlog4j2.configurationFile="$INFRA_SCRIPTS/kafka/log4j2.properties" \
     -cp "$KAFKA_LIBS/*" kafka.Kafka "$conf"
   wait_ready kafka "$LAUNCHED_PID" "$KAFKA_START_TIMEOUT" kafka_ready

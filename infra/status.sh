@@ -3,7 +3,7 @@
 # Usage: infra/status.sh [kafka|ferretdb|redis ...]   (default: all)
 # Exit 0 if every requested server runs, 3 otherwise (like `systemctl status`/LSB).
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 parse_components "$@"

@@ -5,7 +5,7 @@
 #      STOP_TIMEOUT seconds between SIGTERM and SIGKILL (default 20).
 # Quiet when nothing runs. Only pids from our own pid files are signalled.
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 parse_components "$@"

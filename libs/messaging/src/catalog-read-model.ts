@@ -19,7 +19,7 @@ export interface CatalogSku {
   terms: Term[];
   status: CatalogStatus;
   pointsPricePerMonth: number | null;
-  /** For a product: its modules; for a module: the products it attaches to. */
+  /** For a product: the modules it accepts; empty for a module. */
   relatedSkus: string[];
   version: number;
 }
@@ -89,6 +89,6 @@ const fromModule = ({ data: m }: CloudEvent<ModuleUpdatedV1>): CatalogSku => ({
   terms: m.terms,
   status: m.status,
   pointsPricePerMonth: m.pointsPricePerMonth,
-  relatedSkus: m.productSkus,
+  relatedSkus: [],
   version: m.version,
 });

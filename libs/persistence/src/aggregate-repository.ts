@@ -1,4 +1,5 @@
 import { assertValidEvent, createEvent, type CloudEvent, type EventDraft } from '@licensing/contracts';
+import { isRefusal, type Refusal } from '@licensing/platform';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 
 /**
@@ -91,6 +92,30 @@ export class AggregateRepository<S> {
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 3)));
     }
     throw new ConcurrencyError(id, maxAttempts);
+  }
+
+  /**
+   * The common shape of a command: a domain function returns the next state or a refusal, and
+   * the events follow from the next state and its version. A duplicate returns the state as is.
+   */
+  async change(
+    id: string,
+    apply: (state: S | null) => S | Refusal,
+    events: (next: S, version: number) => EventDraft[],
+    dedupeKey?: string,
+  ): Promise<{ state: S; version: number; duplicate: boolean } | Refusal> {
+    const outcome = await this.execute<S | Refusal>(
+      id,
+      (state, version) => {
+        const next = apply(state);
+        if (isRefusal(next)) return { result: next };
+        return { state: next, events: events(next, version + 1), result: next };
+      },
+      dedupeKey,
+    );
+    if (outcome.duplicate) return { state: outcome.state as S, version: outcome.version, duplicate: true };
+    if (isRefusal(outcome.result)) return outcome.result;
+    return { state: outcome.result, version: outcome.version, duplicate: false };
   }
 
   private async insert(id: string, state: S, outbox: CloudEvent[], handled: string[]): Promise<boolean> {

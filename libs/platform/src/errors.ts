@@ -27,3 +27,36 @@ export interface ErrorBody {
   correlationId: string;
   details?: unknown;
 }
+
+/**
+ * A business refusal as domain code returns it (domain code has no HTTP): the edge turns its
+ * `kind` into a status.
+ */
+export interface Refusal {
+  refused: true;
+  kind: 'invalid' | 'not-found' | 'conflict' | 'unprocessable';
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+export const refuse = (kind: Refusal['kind'], code: string, message: string, details?: unknown): Refusal => ({
+  refused: true,
+  kind,
+  code,
+  message,
+  ...(details === undefined ? {} : { details }),
+});
+
+export const isRefusal = (value: unknown): value is Refusal =>
+  typeof value === 'object' && value !== null && (value as Refusal).refused === true;
+
+const statusOfKind: Record<Refusal['kind'], number> = { invalid: 400, 'not-found': 404, conflict: 409, unprocessable: 422 };
+
+export const toAppError = (refusal: Refusal): AppError => new AppError(statusOfKind[refusal.kind], refusal.code, refusal.message, refusal.details);
+
+/** Returns the value, or throws the refusal as an HTTP error. */
+export function orThrow<T>(value: T | Refusal): T {
+  if (isRefusal(value)) throw toAppError(value);
+  return value;
+}

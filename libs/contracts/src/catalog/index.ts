@@ -31,7 +31,6 @@ export interface ProductUpdatedV1 {
 export interface ModuleUpdatedV1 {
   sku: string;
   name: string;
-  productSkus: string[];
   terms: Term[];
   pointsPricePerMonth: number | null;
   status: CatalogStatus;

@@ -1,0 +1,5 @@
+export * from './event-tap';
+export * from './infrastructure';
+export * from './names';
+export * from './service-env';
+export * from './tokens';
