@@ -17,8 +17,11 @@ KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 KAFKA_LIBS="$KAFKA_HOME/libs"
 # Kafka runs on $JAVA_HOME/bin/java when JAVA_HOME is set, else on the java found on PATH.
 JAVA_BIN="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-FERRETDB_VERSION="1.24.2"
-FERRETDB_BIN="$CACHE/ferretdb-$FERRETDB_VERSION/ferretdb"
+# The MongoDB-compatible server: mongo-java-server, version from its pom.
+MONGO_POM="$INFRA_SCRIPTS/mongo/pom.xml"
+MONGO_MAIN="$INFRA_SCRIPTS/mongo/MongoServerMain.java"
+MONGO_SERVER_VERSION="$(sed -n 's:.*<mongo-java-server.version>\(.*\)</mongo-java-server.version>.*:\1:p' "$MONGO_POM")"
+MONGO_HOME="$CACHE/mongo-java-server-$MONGO_SERVER_VERSION"
 
 # Per checkout and per run: INFRA_DIR holds data/, logs/, pids/, conf/ and the env file.
 INFRA_DIR="${INFRA_DIR:-$REPO_ROOT/.infra/local}"
@@ -29,7 +32,7 @@ REDIS_PORT="${REDIS_PORT:-6379}"
 # 127.0.0.1, never localhost: Node may resolve localhost to ::1 first.
 BIND_HOST="127.0.0.1"
 
-ALL_COMPONENTS=(kafka ferretdb redis)
+ALL_COMPONENTS=(kafka mongo redis)
 
 # --- logging ---------------------------------------------------------------------------------
 say() { printf '%s\n' "$*"; }
@@ -93,7 +96,7 @@ log_file() { printf '%s/logs/%s.log' "$INFRA_DIR" "$1"; }
 component_comm() {
   case "$1" in
     kafka) echo java ;;
-    ferretdb) echo ferretdb ;;
+    mongo) echo java ;;
     redis) echo redis-server ;;
   esac
 }
@@ -101,7 +104,7 @@ component_comm() {
 component_port() {
   case "$1" in
     kafka) echo "$KAFKA_PORT" ;;
-    ferretdb) echo "$MONGO_PORT" ;;
+    mongo) echo "$MONGO_PORT" ;;
     redis) echo "$REDIS_PORT" ;;
   esac
 }
@@ -110,7 +113,7 @@ component_port() {
 component_port_var() {
   case "$1" in
     kafka) echo KAFKA_PORT ;;
-    ferretdb) echo MONGO_PORT ;;
+    mongo) echo MONGO_PORT ;;
     redis) echo REDIS_PORT ;;
   esac
 }
@@ -164,8 +167,8 @@ write_env() {
   if running_pid kafka >/dev/null; then
     echo "KAFKA_BROKERS=$BIND_HOST:$(recorded_port kafka)" >>"$tmp"
   fi
-  if running_pid ferretdb >/dev/null; then
-    echo "MONGO_URL=mongodb://$BIND_HOST:$(recorded_port ferretdb)" >>"$tmp"
+  if running_pid mongo >/dev/null; then
+    echo "MONGO_URL=mongodb://$BIND_HOST:$(recorded_port mongo)" >>"$tmp"
   fi
   if running_pid redis >/dev/null; then
     echo "REDIS_URL=redis://$BIND_HOST:$(recorded_port redis)" >>"$tmp"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provision the local servers' binaries into a per-user cache keyed by version.
-# Usage: infra/provision.sh [kafka|ferretdb|redis ...]   (default: all)
+# Usage: infra/provision.sh [kafka|mongo|redis ...]   (default: all)
 # Idempotent: a second run only checks the cache and prints "cached".
 # Each provision_* function sets RESULT to what it did; progress/noise goes to stderr.
 set -euo pipefail
@@ -57,34 +57,35 @@ provision_kafka() {
   RESULT=downloaded
 }
 
-# FerretDB: built from the module source. A plain `go install ...@v1.24.2` produces a binary that
-# panics at start-up (the module zip lacks build/version/version.txt), so we copy the source,
-# write that file, and `go build` it. Output goes to a temp dir and is moved in atomically.
-provision_ferretdb() {
-  if [[ -x "$FERRETDB_BIN" ]] && "$FERRETDB_BIN" --version 2>/dev/null | grep -qx "version: v$FERRETDB_VERSION"; then
+# mongo-java-server: its jars from Maven Central plus a tiny main class compiled here. The marker
+# holds the hash of the pom and the main class, so editing either one rebuilds.
+mongo_sum() { cat "$MONGO_POM" "$MONGO_MAIN" | sha256sum | cut -d' ' -f1; }
+
+provision_mongo() {
+  local marker="$MONGO_HOME/.complete" tmp
+  if [[ -f "$marker" && "$(cat "$marker")" == "$(mongo_sum)" ]]; then
     RESULT=cached
     return
   fi
-  need go "FerretDB $FERRETDB_VERSION is built from source and needs Go 1.24 or newer"
-  local dest_dir tmp src mod_dir
-  dest_dir="$(dirname "$FERRETDB_BIN")"
-  mkdir -p "$dest_dir"
-  rm -rf "$dest_dir"/build.tmp.*
-  tmp="$(mktemp -d "$dest_dir/build.tmp.XXXXXX")"
+  need "$JAVA_BIN" "mongo-java-server needs Java 17+ (apt-get install openjdk-17-jdk-headless)"
+  need javac "the server's main class is compiled here (apt-get install openjdk-17-jdk-headless)"
+  need mvn "the mongo-java-server jars are fetched with Maven (apt-get install maven)"
+  mkdir -p "$MONGO_HOME"
+  rm -rf "$MONGO_HOME"/build.tmp.*
+  tmp="$(mktemp -d "$MONGO_HOME/build.tmp.XXXXXX")"
   TMP_DIRS+=("$tmp")
-  mod_dir="$(go mod download -json "github.com/FerretDB/FerretDB@v$FERRETDB_VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
-  [[ -d "$mod_dir" ]] || die "ferretdb: 'go mod download' did not return the module source directory"
-  src="$tmp/src"
-  cp -R "$mod_dir" "$src"
-  chmod -R u+w "$src" # the module cache is read-only
-  echo "v$FERRETDB_VERSION" >"$src/build/version/version.txt"
-  (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$tmp/ferretdb" ./cmd/ferretdb) ||
-    die "ferretdb: go build failed (see above)"
-  "$tmp/ferretdb" --version | grep -qx "version: v$FERRETDB_VERSION" ||
-    die "ferretdb: the built binary does not report version v$FERRETDB_VERSION"
-  mv -f "$tmp/ferretdb" "$FERRETDB_BIN"
-  RESULT=built
+  if ! mvn -q -B -Dstyle.color=never -f "$MONGO_POM" dependency:copy-dependencies \
+    -DoutputDirectory="$tmp/libs" -DincludeScope=runtime >"$tmp/mvn.log" 2>&1; then
+    cat "$tmp/mvn.log" >&2
+    die "mongo: Maven could not download mongo-java-server (see above)"
+  fi
+  javac -nowarn -cp "$tmp/libs/*" -d "$tmp/classes" "$MONGO_MAIN" || die "mongo: compiling $MONGO_MAIN failed"
+  rm -f "$marker"
+  rm -rf "$MONGO_HOME/libs" "$MONGO_HOME/classes"
+  mv "$tmp/libs" "$MONGO_HOME/libs"
+  mv "$tmp/classes" "$MONGO_HOME/classes"
+  mongo_sum >"$marker"
+  RESULT=downloaded
 }
 
 # Redis: Debian's redis-server; installed only when we are root with apt, otherwise explained.

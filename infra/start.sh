@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start local Kafka (KRaft), FerretDB (MongoDB API on SQLite) and Redis without Docker.
-# Usage: infra/start.sh [kafka|ferretdb|redis ...]   (default: all)
+# Start local Kafka (KRaft), a MongoDB-compatible server (mongo-java-server on H2) and Redis without Docker.
+# Usage: infra/start.sh [kafka|mongo|redis ...]   (default: all)
 # Env: INFRA_DIR, KAFKA_PORT, KAFKA_CONTROLLER_PORT, MONGO_PORT, REDIS_PORT, KAFKA_HEAP_OPTS,
 #      KAFKA_JVM_OPTS, KAFKA_START_TIMEOUT, START_TIMEOUT, JAVA_HOME, LICENSING_CACHE
 #      (see infra/README.md).
@@ -141,22 +141,20 @@ EOF
   wait_ready kafka "$LAUNCHED_PID" "$KAFKA_START_TIMEOUT" kafka_ready
 }
 
-ferretdb_ready() { port_open "$MONGO_PORT"; }
+mongo_ready() { port_open "$MONGO_PORT"; }
 
-# FerretDB 1.24 speaking the MongoDB wire protocol, storing into SQLite files under data/.
-start_ferretdb() {
-  already_running ferretdb && return
+# mongo-java-server speaking the MongoDB wire protocol, storing into one H2 file under data/.
+start_mongo() {
+  already_running mongo && return
+  need "$JAVA_BIN" "mongo-java-server needs Java 17+"
   ensure_port_free "$MONGO_PORT" MONGO_PORT
-  local data="$INFRA_DIR/data/ferretdb" state="$INFRA_DIR/data/ferretdb-state"
-  mkdir -p "$data" "$state" # the SQLite handler requires the folder to exist
-  # --debug-addr=- disables the debug HTTP listener (default 127.0.0.1:8088 would clash between
-  # two instances); telemetry off because the machine has no internet.
-  launch ferretdb "$FERRETDB_BIN" \
-    --listen-addr="$BIND_HOST:$MONGO_PORT" \
-    --handler=sqlite --sqlite-url="file:$data/" \
-    --state-dir="$state" \
-    --telemetry=disable --log-level=warn --debug-addr=-
-  wait_ready ferretdb "$LAUNCHED_PID" "$START_TIMEOUT" ferretdb_ready
+  local data="$INFRA_DIR/data/mongo" heap
+  mkdir -p "$data"
+  read -ra heap <<<"${MONGO_HEAP_OPTS:--Xms128m -Xmx1g}"
+  launch mongo "$JAVA_BIN" "${heap[@]}" -XX:+UseG1GC -XX:TieredStopAtLevel=1 \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -cp "$MONGO_HOME/classes:$MONGO_HOME/libs/*" MongoServerMain "$BIND_HOST" "$MONGO_PORT" "$data/licensing.mv.db"
+  wait_ready mongo "$LAUNCHED_PID" "$START_TIMEOUT" mongo_ready
 }
 
 # PING over bash /dev/tcp: works without redis-cli.

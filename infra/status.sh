@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Show which local servers of this INFRA_DIR run.
-# Usage: infra/status.sh [kafka|ferretdb|redis ...]   (default: all)
+# Usage: infra/status.sh [kafka|mongo|redis ...]   (default: all)
 # Exit 0 if every requested server runs, 3 otherwise (like `systemctl status`/LSB).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stop servers started by infra/start.sh from this INFRA_DIR.
-# Usage: infra/stop.sh [kafka|ferretdb|redis ...]   (default: all)
+# Usage: infra/stop.sh [kafka|mongo|redis ...]   (default: all)
 # Env: INFRA_DIR; INFRA_WIPE=1 also deletes their data (all of $INFRA_DIR/data when stopping all);
 #      STOP_TIMEOUT seconds between SIGTERM and SIGKILL (default 20).
 # Quiet when nothing runs. Only pids from our own pid files are signalled.
@@ -16,7 +16,7 @@ resolve_infra_dir
 component_data() {
   case "$1" in
     kafka) echo "$INFRA_DIR/data/kafka" ;;
-    ferretdb) echo "$INFRA_DIR/data/ferretdb" "$INFRA_DIR/data/ferretdb-state" ;;
+    mongo) echo "$INFRA_DIR/data/mongo" ;;
     redis) echo "$INFRA_DIR/data/redis" ;;
   esac
 }

@@ -1,6 +1,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { catalogSchemas } from './catalog';
+import { contractsSchemas } from './contracts';
+import { poolSchemas } from './pool';
+import { pointsSchemas } from './points';
 import envelopeSchema from './envelope.schema.json';
 import type { CloudEvent } from './envelope';
 
@@ -12,7 +15,7 @@ export interface JsonSchema {
 }
 
 /** Every event schema of every producer; a producer adds its list here. */
-export const allEventSchemas: JsonSchema[] = [...catalogSchemas];
+export const allEventSchemas: JsonSchema[] = [...catalogSchemas, ...poolSchemas, ...pointsSchemas, ...contractsSchemas];
 
 export type Validation = { ok: true } | { ok: false; error: string };
 

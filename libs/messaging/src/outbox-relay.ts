@@ -39,13 +39,21 @@ export class OutboxRelay {
     void this.sweep();
   }
 
-  /** Publish one aggregate's pending events now (coalesced while a flush for it runs). */
+  /** Publish one aggregate's pending events now. */
   trigger(collection: Collection, id: string): void {
-    if (this.stopped) return;
+    if (!this.stopped) void this.flushSerially(collection, id);
+  }
+
+  /**
+   * One flush at a time per aggregate in this process (a request arriving meanwhile runs once
+   * more after it), so a trigger and the sweep never publish the same events twice.
+   */
+  private flushSerially(collection: Collection, id: string): Promise<void> {
     const key = `${collection.collectionName}/${id}`;
-    if (this.running.has(key)) {
+    const inFlight = this.running.get(key);
+    if (inFlight) {
       this.again.add(key);
-      return;
+      return inFlight;
     }
     const run = (async () => {
       do {
@@ -54,9 +62,10 @@ export class OutboxRelay {
       } while (this.again.has(key) && !this.stopped);
     })().finally(() => this.running.delete(key));
     this.running.set(key, run);
+    return run;
   }
 
-  /** Publishes everything pending in every collection; returns the number of events published. */
+  /** Publishes everything pending in every collection. */
   sweep(): Promise<void> {
     this.sweeping ??= (async () => {
       try {
@@ -68,7 +77,7 @@ export class OutboxRelay {
           this.options.metrics?.outboxBacklog.set({ collection: collection.collectionName }, pending.reduce((n, d) => n + d.outbox.length, 0));
           for (const doc of pending) {
             if (this.stopped) return;
-            await this.flush(collection, doc._id);
+            await this.flushSerially(collection, doc._id);
           }
         }
       } catch (error) {

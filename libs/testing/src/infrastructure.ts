@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,7 @@ export interface InfraUrls {
   REDIS_URL: string;
 }
 
-export type Server = 'kafka' | 'ferretdb' | 'redis';
+export type Server = 'kafka' | 'mongo' | 'redis';
 
 /** A free loopback port, as the OS hands them out. */
 export async function freePort(): Promise<number> {
@@ -48,7 +48,7 @@ export class LocalInfrastructure {
     readonly servers: Server[],
   ) {}
 
-  static async start(name: string, servers: Server[] = ['kafka', 'ferretdb', 'redis']): Promise<LocalInfrastructure> {
+  static async start(name: string, servers: Server[] = ['kafka', 'mongo', 'redis']): Promise<LocalInfrastructure> {
     const dir = join(repoRoot, '.infra', name);
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
@@ -76,6 +76,7 @@ export class LocalInfrastructure {
     await run('bash', [join(repoRoot, 'infra', 'stop.sh'), ...servers], {
       env: { ...this.env, INFRA_WIPE: wipe ? '1' : '0' },
     });
+    if (wipe && servers.length === this.servers.length) rmSync(this.dir, { recursive: true, force: true });
   }
 
   urls(): InfraUrls {

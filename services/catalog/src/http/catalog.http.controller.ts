@@ -6,7 +6,7 @@ import type { ModuleDraft, ModulePatch } from '../domain/module.aggregate';
 import type { ProductDraft, ProductPatch } from '../domain/product.aggregate';
 import * as s from './catalog.schemas';
 
-const admin = (request: FastifyRequest) => requireRole(request.principal, Roles.catalogAdmin);
+const admin = async (request: FastifyRequest) => requireRole(request.principal, Roles.catalogAdmin);
 const readErrors = errorResponses(400, 401, 404);
 const writeErrors = errorResponses(400, 401, 403, 404, 409, 413, 415);
 const list = (items: object) => ({ type: 'object', properties: { items: { type: 'array', items: items } } });

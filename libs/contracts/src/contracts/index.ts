@@ -1,0 +1,3 @@
+export const ContractsEvents = {} as const;
+
+export const contractsSchemas: { $id: string }[] = [];
