@@ -3,3 +3,4 @@ export * from './infrastructure';
 export * from './names';
 export * from './service-env';
 export * from './tokens';
+export * from './service-process';

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort, repoRoot } from './infrastructure';
+
+/**
+ * A service started as a real process (`node --import tsx services/<name>/src/main.ts`), as
+ * operators run it, for tests that kill, stop or restart it. Its output is kept for failures.
+ */
+export class ServiceProcess {
+  readonly output: string[] = [];
+  private exited?: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static async start(name: string, env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
+    const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', join('services', name, 'src', 'main.ts')], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const service = new ServiceProcess(name, `http://127.0.0.1:${port}`, child);
+    const keep = (chunk: Buffer) => {
+      service.output.push(chunk.toString('utf8'));
+      if (service.output.length > 500) service.output.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    await service.waitReady(options.readyTimeoutMs ?? 30_000);
+    return service;
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let exitCode: number | null | undefined;
+    void this.exited?.then((code) => (exitCode = code));
+    while (Date.now() < deadline) {
+      if (exitCode !== undefined) throw new Error(`${this.name} exited with ${exitCode} before it was ready:\n${this.output.join('')}`);
+      try {
+        const response = await fetch(`${this.url}/health/ready`);
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    this.child.kill('SIGKILL');
+    throw new Error(`${this.name} was not ready within ${timeoutMs} ms:\n${this.output.join('')}`);
+  }
+
+  /** Graceful stop (SIGTERM); resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    return this.exited ?? null;
+  }
+
+  /** Abrupt death (SIGKILL): nothing in flight is finished. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${this.url}${path}`, init);
+  }
+}
