@@ -19,7 +19,9 @@ export class OutboxRelay {
   private readonly again = new Set<string>();
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
-  private stopped = true;
+  // Triggers work from construction (the api role publishes right after its saves); only the
+  // worker role also sweeps, after start().
+  private stopped = false;
 
   constructor(
     private readonly collections: Collection[],
@@ -34,7 +36,6 @@ export class OutboxRelay {
   }
 
   start(): void {
-    this.stopped = false;
     this.timer = setInterval(() => void this.sweep(), this.options.sweepMs);
     void this.sweep();
   }
