@@ -32,8 +32,7 @@ const describe = (where: string, errors: ErrorObject[] | null | undefined): stri
 
 export const knownEventTypes = (): string[] => [...byType.keys()].sort();
 
-export const schemaOf = (type: string): JsonSchema | undefined =>
-  allEventSchemas.find((s) => s.$id === SCHEMA_ID_PREFIX + type);
+export const schemaOf = (type: string): JsonSchema | undefined => allEventSchemas.find((s) => s.$id === SCHEMA_ID_PREFIX + type);
 
 /** Validates the envelope and then the payload against the schema of its type and version. */
 export function validateEvent(candidate: unknown): Validation {

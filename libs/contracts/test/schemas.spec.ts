@@ -55,11 +55,7 @@ describe('schema compatibility', () => {
 
   it('rejects a removed property, a type change, a new required field and a removed enum value', () => {
     const after = { type: 'object', required: ['a', 'b'], properties: { a: { type: 'integer' }, b: { type: 'string' } } };
-    expect(incompatibilities(base, after)).toEqual([
-      '$.b: became required',
-      '$.a: type changed from string to integer',
-      '$.e: property removed',
-    ]);
+    expect(incompatibilities(base, after)).toEqual(['$.b: became required', '$.a: type changed from string to integer', '$.e: property removed']);
     expect(incompatibilities(base.properties.e, { type: 'string', enum: ['x'] })).toEqual(['$: enum value "y" removed']);
   });
 

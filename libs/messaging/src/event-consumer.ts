@@ -57,7 +57,10 @@ export class EventConsumer {
     this.log = logger.child({ component: 'consumer', group: options.groupId });
     this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30000, heartbeatInterval: 3000, allowAutoTopicCreation: false });
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      this.metrics?.consumerLag.set({ topic: payload.topic, partition: String(payload.partition), group: options.groupId }, Number(payload.offsetLag));
+      this.metrics?.consumerLag.set(
+        { topic: payload.topic, partition: String(payload.partition), group: options.groupId },
+        Number(payload.offsetLag),
+      );
     });
   }
 

@@ -25,8 +25,9 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        if (level <= logLevel.ERROR) log.error(rest, message);
-        else if (level === logLevel.WARN) log.warn(rest, message);
+        // kafkajs logs retriable conditions (broker restarts, coordinator loading) as errors and
+        // retries them itself; failures that matter reach our code as thrown errors.
+        if (level <= logLevel.WARN) log.warn(rest, message);
         else log.debug(rest, message);
       },
   });

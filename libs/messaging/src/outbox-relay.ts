@@ -75,7 +75,10 @@ export class OutboxRelay {
             .find({ 'outbox.0': { $exists: true } }, { projection: { _id: 1, outbox: 1 } })
             .limit(1000)
             .toArray()) as unknown as OutboxDocument[];
-          this.options.metrics?.outboxBacklog.set({ collection: collection.collectionName }, pending.reduce((n, d) => n + d.outbox.length, 0));
+          this.options.metrics?.outboxBacklog.set(
+            { collection: collection.collectionName },
+            pending.reduce((n, d) => n + d.outbox.length, 0),
+          );
           for (const doc of pending) {
             if (this.stopped) return;
             await this.flushSerially(collection, doc._id);

@@ -56,7 +56,10 @@ export class EventPublisher {
   }
 
   /** Raw send, for dead letters (the message as it came, with the error in headers). */
-  async sendRaw(topic: string, message: { key: Buffer | string | null; value: Buffer | string | null; headers: Record<string, string | Buffer> }): Promise<void> {
+  async sendRaw(
+    topic: string,
+    message: { key: Buffer | string | null; value: Buffer | string | null; headers: Record<string, string | Buffer> },
+  ): Promise<void> {
     await this.connect();
     await this.producer.send({ topic, acks: -1, messages: [message] });
   }

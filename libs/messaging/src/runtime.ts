@@ -1,13 +1,6 @@
 import type { Context } from '@licensing/contracts';
 import { AggregateRepository, connectMongo, type MongoConnection } from '@licensing/persistence';
-import {
-  Authenticator,
-  createHttpApp,
-  Metrics,
-  type Lifecycle,
-  type Logger,
-  type PlatformConfig,
-} from '@licensing/platform';
+import { Authenticator, createHttpApp, Metrics, type Lifecycle, type Logger, type PlatformConfig } from '@licensing/platform';
 import { Queue, Worker, type ConnectionOptions, type Processor, type WorkerOptions } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -51,7 +44,10 @@ export class ServiceRuntime {
     // BullMQ needs maxRetriesPerRequest null; the health check bounds its own wait instead.
     this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     this.redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
-    this.relay = new OutboxRelay([], this.publisher, logger.child({ component: 'outbox-relay' }), { sweepMs: config.outboxSweepMs, metrics: this.metrics });
+    this.relay = new OutboxRelay([], this.publisher, logger.child({ component: 'outbox-relay' }), {
+      sweepMs: config.outboxSweepMs,
+      metrics: this.metrics,
+    });
   }
 
   static async create(config: PlatformConfig, logger: Logger, lifecycle: Lifecycle): Promise<ServiceRuntime> {
@@ -83,7 +79,11 @@ export class ServiceRuntime {
 
   /** Creates this service's topic (and `.dlq`) and any it consumes, when missing. */
   ensureTopics(...contexts: Context[]): Promise<void> {
-    return ensureTopics(this.admin, contexts.map((c) => this.topic(c)), this.config.topicPartitions);
+    return ensureTopics(
+      this.admin,
+      contexts.map((c) => this.topic(c)),
+      this.config.topicPartitions,
+    );
   }
 
   /** An aggregate repository whose saves trigger the outbox relay. */

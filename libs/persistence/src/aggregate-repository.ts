@@ -24,8 +24,7 @@ export interface Decision<S, R> {
 }
 
 export type Outcome<S, R> =
-  | { duplicate: false; result: R; state: S | null; version: number; events: CloudEvent[] }
-  | { duplicate: true; state: S | null; version: number };
+  { duplicate: false; result: R; state: S | null; version: number; events: CloudEvent[] } | { duplicate: true; state: S | null; version: number };
 
 export class ConcurrencyError extends Error {
   constructor(id: string, attempts: number) {
@@ -82,7 +81,8 @@ export class AggregateRepository<S> {
         assertValidEvent(event);
         return event;
       });
-      const handled = dedupeKey === undefined ? (current?.handled ?? []) : [...(current?.handled ?? []), dedupeKey].slice(-(this.options.handledLimit ?? 1000));
+      const handled =
+        dedupeKey === undefined ? (current?.handled ?? []) : [...(current?.handled ?? []), dedupeKey].slice(-(this.options.handledLimit ?? 1000));
       const saved = current ? await this.update(current, decision.state, events, handled) : await this.insert(id, decision.state, events, handled);
       if (saved) {
         if (events.length > 0) this.options.onEventsSaved?.(id);

@@ -36,7 +36,11 @@ export class Authenticator {
     const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '');
     if (!match?.[1]) throw unauthorized();
     try {
-      const options = { issuer: this.config.issuer, audience: this.config.audience, algorithms: this.config.jwksUrl ? ['RS256', 'ES256'] : ['HS256'] };
+      const options = {
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        algorithms: this.config.jwksUrl ? ['RS256', 'ES256'] : ['HS256'],
+      };
       const { payload } =
         typeof this.key === 'function' ? await jwtVerify(match[1], this.key, options) : await jwtVerify(match[1], this.key, options);
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is RoleName => knownRoles.includes(String(r))) : [];

@@ -48,8 +48,7 @@ export const refuse = (kind: Refusal['kind'], code: string, message: string, det
   ...(details === undefined ? {} : { details }),
 });
 
-export const isRefusal = (value: unknown): value is Refusal =>
-  typeof value === 'object' && value !== null && (value as Refusal).refused === true;
+export const isRefusal = (value: unknown): value is Refusal => typeof value === 'object' && value !== null && (value as Refusal).refused === true;
 
 const statusOfKind: Record<Refusal['kind'], number> = { invalid: 400, 'not-found': 404, conflict: 409, unprocessable: 422 };
 

@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -10,14 +10,14 @@ import Fastify, {
   type FastifyInstance,
   type FastifyRequest,
   type FastifySchemaCompiler,
-} from "fastify";
-import type { Authenticator, Principal } from "./auth";
-import { AppError, type ErrorBody } from "./errors";
-import { checkReadiness, type HealthCheck } from "./health";
-import type { Logger } from "./logger";
-import type { Metrics } from "./metrics";
+} from 'fastify';
+import type { Authenticator, Principal } from './auth';
+import { AppError, type ErrorBody } from './errors';
+import { checkReadiness, type HealthCheck } from './health';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 
-declare module "fastify" {
+declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
   }
@@ -35,29 +35,24 @@ export interface HttpAppOptions {
   bodyLimit?: number;
 }
 
-const CORRELATION_HEADER = "x-correlation-id";
+const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const PUBLIC_PREFIXES = ["/health/", "/metrics", "/docs"];
+const PUBLIC_PREFIXES = ['/health/', '/metrics', '/docs'];
 
 /** The one error shape, for OpenAPI responses. */
 export const errorBodySchema = {
-  type: "object",
-  required: ["code", "message", "correlationId"],
+  type: 'object',
+  required: ['code', 'message', 'correlationId'],
   properties: {
-    code: { type: "string", examples: ["CATALOG.UNKNOWN_FAMILY"] },
-    message: { type: "string" },
-    correlationId: { type: "string" },
+    code: { type: 'string', examples: ['CATALOG.UNKNOWN_FAMILY'] },
+    message: { type: 'string' },
+    correlationId: { type: 'string' },
     details: {},
   },
 } as const;
 
 export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: `error (${s})`, ...errorBodySchema },
-    ]),
-  );
+  Object.fromEntries(statuses.map((s) => [s, { description: `error (${s})`, ...errorBodySchema }]));
 
 export const correlationIdOf = (request: FastifyRequest): string => request.id;
 
@@ -66,22 +61,18 @@ export const correlationIdOf = (request: FastifyRequest): string => request.id;
  * validation (bodies are never coerced; unknown fields are refused where schemas say so), one
  * error format, OpenAPI at /docs, health and Prometheus metrics.
  */
-export async function createHttpApp(
-  options: HttpAppOptions,
-): Promise<FastifyInstance> {
+export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     logController: new LogController({
-      requestIdLogLabel: "correlationId",
+      requestIdLogLabel: 'correlationId',
       disableRequestLogging: true,
     }),
     requestIdHeader: false,
     genReqId: (req) => {
       const header = req.headers[CORRELATION_HEADER];
-      return typeof header === "string" && CORRELATION_ID.test(header)
-        ? header
-        : randomUUID();
+      return typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
     },
     return503OnClosing: true,
   });
@@ -97,144 +88,100 @@ export async function createHttpApp(
   const coercingAjv = new Ajv({
     allErrors: true,
     removeAdditional: false,
-    coerceTypes: "array",
+    coerceTypes: 'array',
     useDefaults: true,
   });
   addFormats(strictAjv);
   addFormats(coercingAjv);
   const compile: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-    (httpPart === "body" ? strictAjv : coercingAjv).compile(
-      schema,
-    ) as ReturnType<FastifySchemaCompiler<object>>;
+    (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
   app.setValidatorCompiler(compile);
 
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook('onRequest', async (request, reply) => {
     reply.header(CORRELATION_HEADER, request.id);
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook('onResponse', async (request, reply) => {
     options.metrics.httpDuration.observe(
       {
         method: request.method,
-        route: request.routeOptions.url ?? "unmatched",
+        route: request.routeOptions.url ?? 'unmatched',
         status: String(reply.statusCode),
       },
       reply.elapsedTime / 1000,
     );
-    if (reply.statusCode >= 500)
-      request.log.error(
-        { status: reply.statusCode, url: request.url },
-        "request failed",
-      );
+    if (reply.statusCode >= 500) request.log.error({ status: reply.statusCode, url: request.url }, 'request failed');
   });
-  app.decorateRequest("principal");
-  app.addHook("preHandler", async (request) => {
+  app.decorateRequest('principal');
+  app.addHook('preHandler', async (request) => {
     if (PUBLIC_PREFIXES.some((p) => request.url.startsWith(p))) return;
-    request.principal = await options.authenticator.authenticate(
-      request.headers.authorization,
-    );
+    request.principal = await options.authenticator.authenticate(request.headers.authorization);
   });
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    const body = (
-      status: number,
-      code: string,
-      message: string,
-      details?: unknown,
-    ) => {
+    const body = (status: number, code: string, message: string, details?: unknown) => {
       const payload: ErrorBody = { code, message, correlationId: request.id };
       if (details !== undefined) payload.details = details;
       return reply.status(status).send(payload);
     };
-    if (error instanceof AppError)
-      return body(error.status, error.code, error.message, error.details);
+    if (error instanceof AppError) return body(error.status, error.code, error.message, error.details);
     if (error.validation) {
       const details = error.validation.map((v) => ({
-        path: v.instancePath || "/",
+        path: v.instancePath || '/',
         message: v.message,
         params: v.params,
       }));
-      return body(
-        400,
-        "REQUEST.VALIDATION_FAILED",
-        `${error.validationContext ?? "request"} is invalid: ${error.message}`,
-        details,
-      );
+      return body(400, 'REQUEST.VALIDATION_FAILED', `${error.validationContext ?? 'request'} is invalid: ${error.message}`, details);
     }
     switch (error.code) {
-      case "FST_ERR_CTP_BODY_TOO_LARGE":
-        return body(
-          413,
-          "REQUEST.PAYLOAD_TOO_LARGE",
-          "the request body is too large",
-        );
-      case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-        return body(
-          415,
-          "REQUEST.UNSUPPORTED_MEDIA_TYPE",
-          "send application/json",
-        );
-      case "FST_ERR_CTP_EMPTY_JSON_BODY":
-        return body(400, "REQUEST.MALFORMED_JSON", "the JSON body is empty");
-      case "FST_ERR_CTP_INVALID_JSON_BODY":
-        return body(
-          400,
-          "REQUEST.MALFORMED_JSON",
-          "the body is not valid JSON",
-        );
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return body(413, 'REQUEST.PAYLOAD_TOO_LARGE', 'the request body is too large');
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return body(415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return body(400, 'REQUEST.MALFORMED_JSON', 'the JSON body is empty');
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return body(400, 'REQUEST.MALFORMED_JSON', 'the body is not valid JSON');
       default:
-        if (error instanceof SyntaxError || error.statusCode === 400)
-          return body(
-            400,
-            "REQUEST.MALFORMED_JSON",
-            "the body is not valid JSON",
-          );
-        request.log.error({ err: error }, "unhandled error");
-        return body(500, "INTERNAL", "internal error");
+        if (error instanceof SyntaxError || error.statusCode === 400) return body(400, 'REQUEST.MALFORMED_JSON', 'the body is not valid JSON');
+        request.log.error({ err: error }, 'unhandled error');
+        return body(500, 'INTERNAL', 'internal error');
     }
   });
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .status(404)
-      .send({
-        code: "REQUEST.NOT_FOUND",
-        message: `no route ${request.method} ${request.url}`,
-        correlationId: request.id,
-      });
+    reply.status(404).send({
+      code: 'REQUEST.NOT_FOUND',
+      message: `no route ${request.method} ${request.url}`,
+      correlationId: request.id,
+    });
   });
 
   await app.register(swagger, {
     openapi: {
-      openapi: "3.1.0",
+      openapi: '3.1.0',
       info: {
         title: `${options.service} service`,
         description: options.description,
-        version: options.version ?? "1.0.0",
+        version: options.version ?? '1.0.0',
       },
       components: {
         securitySchemes: {
-          bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         },
       },
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get("/health/live", { schema: { hide: true } }, async () => ({
-    status: "live",
+  app.get('/health/live', { schema: { hide: true } }, async () => ({
+    status: 'live',
   }));
-  app.get(
-    "/health/ready",
-    { schema: { hide: true } },
-    async (_request, reply) => {
-      const report = await checkReadiness(options.readiness);
-      return reply.status(report.status === "ready" ? 200 : 503).send(report);
-    },
-  );
-  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .header("content-type", options.metrics.registry.contentType)
-      .send(await options.metrics.registry.metrics()),
+  app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const report = await checkReadiness(options.readiness);
+    return reply.status(report.status === 'ready' ? 200 : 503).send(report);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('content-type', options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
   );
   return app;
 }

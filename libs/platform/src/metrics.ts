@@ -20,15 +20,30 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
     });
-    this.eventsOut = new Counter({ name: 'events_published_total', help: 'Events published to Kafka', labelNames: ['topic', 'type'], registers: [this.registry] });
+    this.eventsOut = new Counter({
+      name: 'events_published_total',
+      help: 'Events published to Kafka',
+      labelNames: ['topic', 'type'],
+      registers: [this.registry],
+    });
     this.eventsIn = new Counter({
       name: 'events_consumed_total',
       help: 'Events consumed, by outcome (handled, duplicate, ignored, dead-lettered)',
       labelNames: ['topic', 'type', 'outcome'],
       registers: [this.registry],
     });
-    this.consumerLag = new Gauge({ name: 'kafka_consumer_lag', help: 'High watermark minus the next offset to consume', labelNames: ['topic', 'partition', 'group'], registers: [this.registry] });
-    this.outboxBacklog = new Gauge({ name: 'outbox_backlog', help: 'Events saved but not yet published', labelNames: ['collection'], registers: [this.registry] });
+    this.consumerLag = new Gauge({
+      name: 'kafka_consumer_lag',
+      help: 'High watermark minus the next offset to consume',
+      labelNames: ['topic', 'partition', 'group'],
+      registers: [this.registry],
+    });
+    this.outboxBacklog = new Gauge({
+      name: 'outbox_backlog',
+      help: 'Events saved but not yet published',
+      labelNames: ['collection'],
+      registers: [this.registry],
+    });
     this.queueDepth = new Gauge({ name: 'queue_jobs', help: 'BullMQ jobs by state', labelNames: ['queue', 'state'], registers: [this.registry] });
   }
 }

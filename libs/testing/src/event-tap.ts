@@ -59,7 +59,11 @@ export class EventTap {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`waited ${timeoutMs} ms for ${count} message(s); saw ${this.messages.filter(predicate).length} matching of ${this.messages.length}`));
+        reject(
+          new Error(
+            `waited ${timeoutMs} ms for ${count} message(s); saw ${this.messages.filter(predicate).length} matching of ${this.messages.length}`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -71,7 +75,9 @@ export class EventTap {
   }
 
   /** CloudEvents (parsed JSON values) on the tapped topics matching the predicate. */
-  events<T = Record<string, unknown>>(predicate: (e: T & { type: string; id: string }) => boolean = () => true): (T & { type: string; id: string })[] {
+  events<T = Record<string, unknown>>(
+    predicate: (e: T & { type: string; id: string }) => boolean = () => true,
+  ): (T & { type: string; id: string })[] {
     return this.messages.map((m) => m.json as T & { type: string; id: string }).filter((e) => e !== undefined && predicate(e));
   }
 

@@ -15,7 +15,8 @@ export function serviceEnv(names: ReturnType<typeof uniqueNames>, overrides: Rec
     QUEUE_PREFIX: names.queuePrefix,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     PORT: '0',
-    LOG_LEVEL: 'warn',
+    // Quiet by default; TEST_LOG_LEVEL=debug shows the services' JSON logs.
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OUTBOX_SWEEP_MS: '500',
     ...overrides,
   };

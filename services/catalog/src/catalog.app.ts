@@ -21,7 +21,11 @@ export async function startCatalog(config: PlatformConfig, lifecycle: Lifecycle)
   const logger = createLogger('catalog', config.logLevel);
   const runtime = await ServiceRuntime.create(config, logger, lifecycle);
   await runtime.ensureTopics('catalog');
-  const catalog = new CatalogService(runtime.repository<Family>('families'), runtime.repository<Module>('modules'), runtime.repository<Product>('products'));
+  const catalog = new CatalogService(
+    runtime.repository<Family>('families'),
+    runtime.repository<Module>('modules'),
+    runtime.repository<Product>('products'),
+  );
   const app = await runtime.http('Product families, products, modules, the product change table and points prices.', (http) => {
     if (runtime.runsApi) registerCatalogRoutes(http, catalog);
   });

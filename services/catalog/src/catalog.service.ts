@@ -33,7 +33,10 @@ export class CatalogService {
   private async facts(familyCode: string | undefined, moduleSkus: string[] | undefined): Promise<CatalogFacts> {
     const families = familyCode ? await this.families.collection.find({ _id: familyCode }).project({ _id: 1 }).toArray() : [];
     const modules = moduleSkus?.length
-      ? await this.modules.collection.find({ _id: { $in: moduleSkus }, 'state.status': 'active' }).project({ _id: 1 }).toArray()
+      ? await this.modules.collection
+          .find({ _id: { $in: moduleSkus }, 'state.status': 'active' })
+          .project({ _id: 1 })
+          .toArray()
       : [];
     const familySet = new Set(families.map((f) => String(f._id)));
     const moduleSet = new Set(modules.map((m) => String(m._id)));
@@ -41,49 +44,127 @@ export class CatalogService {
   }
 
   async createFamily(code: string, name: string): Promise<Versioned<Family>> {
-    return withVersion(orThrow(await this.families.change(code, (f) => createFamily(f, code, name, this.clock()), (f, v) => [familyEvent(f, v)])));
+    return withVersion(
+      orThrow(
+        await this.families.change(
+          code,
+          (f) => createFamily(f, code, name, this.clock()),
+          (f, v) => [familyEvent(f, v)],
+        ),
+      ),
+    );
   }
 
   async renameFamily(code: string, name: string): Promise<Versioned<Family>> {
-    return withVersion(orThrow(await this.families.change(code, (f) => renameFamily(f, code, name, this.clock()), (f, v) => [familyEvent(f, v)])));
+    return withVersion(
+      orThrow(
+        await this.families.change(
+          code,
+          (f) => renameFamily(f, code, name, this.clock()),
+          (f, v) => [familyEvent(f, v)],
+        ),
+      ),
+    );
   }
 
   async createModule(draft: ModuleDraft): Promise<Versioned<Module>> {
-    return withVersion(orThrow(await this.modules.change(draft.sku, (m) => createModule(m, draft, this.clock()), (m, v) => [moduleEvent(m, v)])));
+    return withVersion(
+      orThrow(
+        await this.modules.change(
+          draft.sku,
+          (m) => createModule(m, draft, this.clock()),
+          (m, v) => [moduleEvent(m, v)],
+        ),
+      ),
+    );
   }
 
   async updateModule(sku: string, patch: ModulePatch): Promise<Versioned<Module>> {
-    return withVersion(orThrow(await this.modules.change(sku, (m) => updateModule(m, sku, patch, this.clock()), (m, v) => [moduleEvent(m, v)])));
+    return withVersion(
+      orThrow(
+        await this.modules.change(
+          sku,
+          (m) => updateModule(m, sku, patch, this.clock()),
+          (m, v) => [moduleEvent(m, v)],
+        ),
+      ),
+    );
   }
 
   async retireModule(sku: string): Promise<Versioned<Module>> {
-    return withVersion(orThrow(await this.modules.change(sku, (m) => retireModule(m, sku, this.clock()), (m, v) => [moduleEvent(m, v)])));
+    return withVersion(
+      orThrow(
+        await this.modules.change(
+          sku,
+          (m) => retireModule(m, sku, this.clock()),
+          (m, v) => [moduleEvent(m, v)],
+        ),
+      ),
+    );
   }
 
   async createProduct(draft: ProductDraft): Promise<Versioned<Product>> {
     const facts = await this.facts(draft.familyCode, draft.moduleSkus);
-    return withVersion(orThrow(await this.products.change(draft.sku, (p) => createProduct(p, draft, facts, this.clock()), (p, v) => [productEvent(p, v)])));
+    return withVersion(
+      orThrow(
+        await this.products.change(
+          draft.sku,
+          (p) => createProduct(p, draft, facts, this.clock()),
+          (p, v) => [productEvent(p, v)],
+        ),
+      ),
+    );
   }
 
   async updateProduct(sku: string, patch: ProductPatch): Promise<Versioned<Product>> {
     const current = await this.products.load(sku);
     const facts = await this.facts(patch.familyCode ?? current?.state.familyCode, patch.moduleSkus ?? current?.state.moduleSkus);
-    return withVersion(orThrow(await this.products.change(sku, (p) => updateProduct(p, sku, patch, facts, this.clock()), (p, v) => [productEvent(p, v)])));
+    return withVersion(
+      orThrow(
+        await this.products.change(
+          sku,
+          (p) => updateProduct(p, sku, patch, facts, this.clock()),
+          (p, v) => [productEvent(p, v)],
+        ),
+      ),
+    );
   }
 
   async retireProduct(sku: string): Promise<Versioned<Product>> {
-    return withVersion(orThrow(await this.products.change(sku, (p) => retireProduct(p, sku, this.clock()), (p, v) => [productEvent(p, v)])));
+    return withVersion(
+      orThrow(
+        await this.products.change(
+          sku,
+          (p) => retireProduct(p, sku, this.clock()),
+          (p, v) => [productEvent(p, v)],
+        ),
+      ),
+    );
   }
 
   async allowChange(fromSku: string, toSku: string, kind: ChangeKind): Promise<Versioned<Product>> {
     const target = (await this.products.load(toSku))?.state ?? null;
     return withVersion(
-      orThrow(await this.products.change(fromSku, (p) => allowChange(p, fromSku, target, toSku, kind, this.clock()), (p, v) => [productEvent(p, v)])),
+      orThrow(
+        await this.products.change(
+          fromSku,
+          (p) => allowChange(p, fromSku, target, toSku, kind, this.clock()),
+          (p, v) => [productEvent(p, v)],
+        ),
+      ),
     );
   }
 
   async removeChange(fromSku: string, toSku: string): Promise<Versioned<Product>> {
-    return withVersion(orThrow(await this.products.change(fromSku, (p) => removeChange(p, fromSku, toSku, this.clock()), (p, v) => [productEvent(p, v)])));
+    return withVersion(
+      orThrow(
+        await this.products.change(
+          fromSku,
+          (p) => removeChange(p, fromSku, toSku, this.clock()),
+          (p, v) => [productEvent(p, v)],
+        ),
+      ),
+    );
   }
 
   async getProduct(sku: string): Promise<Versioned<Product>> {
@@ -125,7 +206,10 @@ export class CatalogService {
   }
 
   async listChanges(): Promise<{ fromSku: string; toSku: string; kind: ChangeKind }[]> {
-    const docs = await this.products.collection.find({ 'state.changes.0': { $exists: true } }).sort({ _id: 1 }).toArray();
+    const docs = await this.products.collection
+      .find({ 'state.changes.0': { $exists: true } })
+      .sort({ _id: 1 })
+      .toArray();
     return docs.flatMap((d) => d.state.changes.map((c) => ({ fromSku: d.state.sku, toSku: c.toSku, kind: c.kind })));
   }
 }

@@ -19,8 +19,7 @@ const product = (sku: string, overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-const productEvents = (sku: string) =>
-  tap.events<CloudEvent<ProductUpdatedV1>>((e) => e.type === 'catalog.product-updated.v1' && e.subject === sku);
+const productEvents = (sku: string) => tap.events<CloudEvent<ProductUpdatedV1>>((e) => e.type === 'catalog.product-updated.v1' && e.subject === sku);
 
 async function stateSnapshot() {
   const db = catalog.runtime.mongo.db;
@@ -36,9 +35,19 @@ beforeAll(async () => {
   tap = await EventTap.start([`${names.prefix}catalog.events`]);
   admin = await bearer({ roles: ['catalog-admin'] });
   partner = await bearer({ partnerId: 'p-1' });
-  const family = await catalog.app.inject({ method: 'POST', url: '/families', headers: admin, payload: { code: 'endpoint', name: 'Endpoint protection' } });
+  const family = await catalog.app.inject({
+    method: 'POST',
+    url: '/families',
+    headers: admin,
+    payload: { code: 'endpoint', name: 'Endpoint protection' },
+  });
   expect(family.statusCode).toBe(201);
-  const module = await catalog.app.inject({ method: 'POST', url: '/modules', headers: admin, payload: { sku: 'EP-ENC', name: 'Encryption', terms: [12, 24, 36] } });
+  const module = await catalog.app.inject({
+    method: 'POST',
+    url: '/modules',
+    headers: admin,
+    payload: { sku: 'EP-ENC', name: 'Encryption', terms: [12, 24, 36] },
+  });
   expect(module.statusCode).toBe(201);
 });
 
@@ -49,7 +58,12 @@ afterAll(async () => {
 
 describe('catalog over HTTP and Kafka', () => {
   it('publishes a created product on catalog.events, keyed by sku, valid against its schema, read by a plain consumer', async () => {
-    const created = await catalog.app.inject({ method: 'POST', url: '/products', headers: admin, payload: product('EP-PRO', { moduleSkus: ['EP-ENC'] }) });
+    const created = await catalog.app.inject({
+      method: 'POST',
+      url: '/products',
+      headers: admin,
+      payload: product('EP-PRO', { moduleSkus: ['EP-ENC'] }),
+    });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ sku: 'EP-PRO', status: 'active', version: 1, moduleSkus: ['EP-ENC'], trialEdition: false });
 
@@ -64,7 +78,12 @@ describe('catalog over HTTP and Kafka', () => {
 
   it('bumps the version on an update and publishes the whole product again', async () => {
     await catalog.app.inject({ method: 'POST', url: '/products', headers: admin, payload: product('EP-STD') });
-    const updated = await catalog.app.inject({ method: 'PATCH', url: '/products/EP-STD', headers: admin, payload: { terms: [1, 12], pointsPricePerMonth: 4 } });
+    const updated = await catalog.app.inject({
+      method: 'PATCH',
+      url: '/products/EP-STD',
+      headers: admin,
+      payload: { terms: [1, 12], pointsPricePerMonth: 4 },
+    });
     expect(updated.statusCode).toBe(200);
     expect(updated.json()).toMatchObject({ version: 2, terms: [1, 12], pointsPricePerMonth: 4 });
     await tap.waitFor((m) => (m.json as CloudEvent<ProductUpdatedV1>).data?.sku === 'EP-STD', { count: 2 });
@@ -87,7 +106,12 @@ describe('catalog over HTTP and Kafka', () => {
 
   it('keeps the change table on the source product and publishes it', async () => {
     await catalog.app.inject({ method: 'POST', url: '/products', headers: admin, payload: product('EP-ENT') });
-    const allowed = await catalog.app.inject({ method: 'PUT', url: '/product-changes', headers: admin, payload: { fromSku: 'EP-PRO', toSku: 'EP-ENT', kind: 'upgrade' } });
+    const allowed = await catalog.app.inject({
+      method: 'PUT',
+      url: '/product-changes',
+      headers: admin,
+      payload: { fromSku: 'EP-PRO', toSku: 'EP-ENT', kind: 'upgrade' },
+    });
     expect(allowed.statusCode).toBe(200);
     const table = await catalog.app.inject({ method: 'GET', url: '/product-changes', headers: partner });
     expect(table.json().items).toEqual([{ fromSku: 'EP-PRO', toSku: 'EP-ENT', kind: 'upgrade' }]);
@@ -99,7 +123,9 @@ describe('catalog over HTTP and Kafka', () => {
   it('serves its OpenAPI document at /docs', async () => {
     const doc = await catalog.app.inject({ method: 'GET', url: '/docs/json' });
     expect(doc.statusCode).toBe(200);
-    expect(Object.keys(doc.json().paths)).toEqual(expect.arrayContaining(['/products', '/products/{sku}', '/families', '/modules', '/product-changes']));
+    expect(Object.keys(doc.json().paths)).toEqual(
+      expect.arrayContaining(['/products', '/products/{sku}', '/families', '/modules', '/product-changes']),
+    );
   });
 });
 

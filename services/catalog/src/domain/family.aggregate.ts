@@ -10,7 +10,11 @@ export interface Family {
 }
 
 export function familyEvent(family: Family, version: number): EventDraft<FamilyUpdatedV1> {
-  return { type: CatalogEvents.familyUpdated, subject: family.code, data: { code: family.code, name: family.name, version, updatedAt: family.updatedAt } };
+  return {
+    type: CatalogEvents.familyUpdated,
+    subject: family.code,
+    data: { code: family.code, name: family.name, version, updatedAt: family.updatedAt },
+  };
 }
 
 export function createFamily(existing: Family | null, code: string, name: string, now: Date): Family | Refusal {

@@ -20,8 +20,10 @@ export type ModulePatch = Partial<Omit<ModuleDraft, 'sku'>>;
 function checkShape(m: Omit<ModuleDraft, 'sku'>): Refusal | undefined {
   if (m.terms.length === 0) return refuse('invalid', 'CATALOG.NO_TERMS', 'a module must allow at least one term');
   const monthly = m.terms.includes(MONTHLY_TERM);
-  if (monthly && m.pointsPricePerMonth === null) return refuse('invalid', 'CATALOG.MONTHLY_NEEDS_POINTS_PRICE', 'a module sold monthly needs a points price');
-  if (!monthly && m.pointsPricePerMonth !== null) return refuse('invalid', 'CATALOG.POINTS_PRICE_NEEDS_MONTHLY', 'a points price applies to monthly licenses');
+  if (monthly && m.pointsPricePerMonth === null)
+    return refuse('invalid', 'CATALOG.MONTHLY_NEEDS_POINTS_PRICE', 'a module sold monthly needs a points price');
+  if (!monthly && m.pointsPricePerMonth !== null)
+    return refuse('invalid', 'CATALOG.POINTS_PRICE_NEEDS_MONTHLY', 'a points price applies to monthly licenses');
   return undefined;
 }
 

@@ -19,7 +19,10 @@ export interface Product {
   retiredAt: string | null;
 }
 
-export type ProductDraft = Pick<Product, 'sku' | 'name' | 'familyCode' | 'trialEdition' | 'terms' | 'managementModels' | 'moduleSkus' | 'pointsPricePerMonth'>;
+export type ProductDraft = Pick<
+  Product,
+  'sku' | 'name' | 'familyCode' | 'trialEdition' | 'terms' | 'managementModels' | 'moduleSkus' | 'pointsPricePerMonth'
+>;
 export type ProductPatch = Partial<Omit<ProductDraft, 'sku' | 'trialEdition'>>;
 
 /** What the product rules need to know of the rest of the catalog. */
@@ -96,7 +99,14 @@ export function retireProduct(product: Product | null, sku: string, now: Date): 
 }
 
 /** A row of the change table: upgrade or downgrade from this product to another. */
-export function allowChange(product: Product | null, fromSku: string, target: Product | null, toSku: string, kind: ChangeKind, now: Date): Product | Refusal {
+export function allowChange(
+  product: Product | null,
+  fromSku: string,
+  target: Product | null,
+  toSku: string,
+  kind: ChangeKind,
+  now: Date,
+): Product | Refusal {
   if (!product) return refuse('not-found', 'CATALOG.PRODUCT_NOT_FOUND', `no product ${fromSku}`);
   if (!target) return refuse('invalid', 'CATALOG.UNKNOWN_PRODUCT', `no product ${toSku}`);
   if (fromSku === toSku) return refuse('invalid', 'CATALOG.SELF_CHANGE', 'a product cannot change to itself');
@@ -112,6 +122,7 @@ export function allowChange(product: Product | null, fromSku: string, target: Pr
 
 export function removeChange(product: Product | null, fromSku: string, toSku: string, now: Date): Product | Refusal {
   if (!product) return refuse('not-found', 'CATALOG.PRODUCT_NOT_FOUND', `no product ${fromSku}`);
-  if (!product.changes.some((c) => c.toSku === toSku)) return refuse('not-found', 'CATALOG.CHANGE_NOT_FOUND', `no change from ${fromSku} to ${toSku}`);
+  if (!product.changes.some((c) => c.toSku === toSku))
+    return refuse('not-found', 'CATALOG.CHANGE_NOT_FOUND', `no change from ${fromSku} to ${toSku}`);
   return { ...product, changes: product.changes.filter((c) => c.toSku !== toSku), updatedAt: now.toISOString() };
 }
