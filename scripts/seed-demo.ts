@@ -1,0 +1,91 @@
+/**
+ * Seeds the demo data `npm start` promises: a catalog (families, products with trial editions,
+ * modules, the change table, points prices). Idempotent: what exists already is left as it is.
+ */
+import { signToken } from '@licensing/platform';
+
+const secret = process.env.AUTH_JWT_SECRET;
+if (!secret) throw new Error('AUTH_JWT_SECRET is required');
+const catalogUrl = process.env.CATALOG_URL ?? 'http://127.0.0.1:3001';
+
+const families = [
+  { code: 'endpoint', name: 'Endpoint protection' },
+  { code: 'edr', name: 'Endpoint detection and response' },
+  { code: 'patch', name: 'Patch management' },
+  { code: 'mobile', name: 'Mobile security' },
+];
+const modules = [
+  { sku: 'MOD-ENCRYPTION', name: 'Full-disk encryption', terms: [1, 12, 24, 36], pointsPricePerMonth: 1 },
+  { sku: 'MOD-FIREWALL', name: 'Advanced firewall', terms: [12, 24, 36] },
+  { sku: 'MOD-FORENSICS', name: 'Forensics', terms: [1, 12], pointsPricePerMonth: 2 },
+];
+const products = [
+  {
+    sku: 'EP-ESSENTIALS',
+    name: 'Endpoint Essentials',
+    familyCode: 'endpoint',
+    terms: [1, 12, 24, 36],
+    managementModels: ['self', 'delegated'],
+    moduleSkus: ['MOD-ENCRYPTION'],
+    pointsPricePerMonth: 2,
+  },
+  {
+    sku: 'EP-ADVANCED',
+    name: 'Endpoint Advanced',
+    familyCode: 'endpoint',
+    terms: [1, 12, 24, 36],
+    managementModels: ['self', 'delegated'],
+    moduleSkus: ['MOD-ENCRYPTION', 'MOD-FIREWALL'],
+    pointsPricePerMonth: 3,
+  },
+  {
+    sku: 'EP-ADVANCED-TRIAL',
+    name: 'Endpoint Advanced (trial)',
+    familyCode: 'endpoint',
+    trialEdition: true,
+    terms: [],
+    managementModels: ['self', 'delegated'],
+  },
+  {
+    sku: 'EDR-CORE',
+    name: 'EDR Core',
+    familyCode: 'edr',
+    terms: [1, 12, 24, 36],
+    managementModels: ['delegated'],
+    moduleSkus: ['MOD-FORENSICS'],
+    pointsPricePerMonth: 5,
+  },
+  { sku: 'EDR-TRIAL', name: 'EDR (trial)', familyCode: 'edr', trialEdition: true, terms: [], managementModels: ['delegated'] },
+  { sku: 'PATCH-MANAGER', name: 'Patch Manager', familyCode: 'patch', terms: [12, 24, 36], managementModels: ['self', 'delegated'] },
+  { sku: 'MOBILE-SECURITY', name: 'Mobile Security', familyCode: 'mobile', terms: [12], managementModels: ['self'] },
+];
+const changes = [
+  { fromSku: 'EP-ESSENTIALS', toSku: 'EP-ADVANCED', kind: 'upgrade' },
+  { fromSku: 'EP-ADVANCED', toSku: 'EP-ESSENTIALS', kind: 'downgrade' },
+];
+
+async function call(base: string, method: string, path: string, token: string, body?: unknown): Promise<number> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  // 409: it exists already (a second npm start).
+  if (!response.ok && response.status !== 409) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.status;
+}
+
+async function main(): Promise<void> {
+  const admin = await signToken(secret as string, { roles: ['catalog-admin'] });
+  let created = 0;
+  for (const family of families) created += (await call(catalogUrl, 'POST', '/families', admin, family)) === 201 ? 1 : 0;
+  for (const module of modules) created += (await call(catalogUrl, 'POST', '/modules', admin, module)) === 201 ? 1 : 0;
+  for (const product of products) created += (await call(catalogUrl, 'POST', '/products', admin, product)) === 201 ? 1 : 0;
+  for (const change of changes) await call(catalogUrl, 'PUT', '/product-changes', admin, change);
+  console.log(`demo catalog: ${families.length} families, ${modules.length} modules, ${products.length} products (${created} records new)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
