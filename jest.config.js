@@ -9,7 +9,7 @@ module.exports = {
       displayName: 'unit',
       rootDir: __dirname,
       transform,
-      testMatch: ['<rootDir>/{libs,services}/*/{src,test}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{libs,services}/*/{src,test}/**/*.spec.ts', '<rootDir>/test/*.spec.ts'],
     },
     {
       displayName: 'integration',
