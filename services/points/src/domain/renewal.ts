@@ -1,0 +1,86 @@
+import { PointsEvents, type EventDraft, type LapseReason, type MonthlyLapsedV1, type MonthlyRenewedV1, type PointsLine } from '@licensing/contracts';
+import { MONTHLY_TERM, RENEWED_MONTHS_KEPT } from './points.rules';
+import { addHoldings, type ChangeContext, type Holding, type Wallet, type WalletChange } from './wallet.aggregate';
+
+export interface RenewalResult {
+  renewed: PointsLine[];
+  lapsed: { sku: string; quantity: number; reason: LapseReason }[];
+  pointsDebited: number;
+}
+
+const byPriceThenSku = (a: { sku: string; price: number }, b: { sku: string; price: number }) => a.price - b.price || a.sku.localeCompare(b.sku);
+
+/**
+ * M4: on the 1st of `month` every monthly license paid through an earlier month renews by
+ * debiting its points price (the catalog's price now), or lapses.
+ *
+ * - Only licenses not yet paid for `month` are due, so a second run for the same month finds
+ *   nothing due and debits nothing; a license bought during `month` is already paid for it.
+ * - A partner not enrolled (M1) renews nothing; a sku without a points price cannot renew.
+ * - When the balance is short, the cheapest licenses renew first (ties by sku), each sku for as
+ *   many licenses as the remaining balance pays, so the balance keeps as many licenses as it can;
+ *   the rest lapse. The balance never goes below zero (M2).
+ */
+export function renewMonthly(wallet: Wallet, month: string, priceOf: (sku: string) => number | null, ctx: ChangeContext): WalletChange<RenewalResult> {
+  const due = wallet.holdings.filter((h) => h.paidThrough < month);
+  const result: RenewalResult = { renewed: [], lapsed: [], pointsDebited: 0 };
+  if (due.length === 0) return { wallet: null, events: [], result };
+
+  const quantities = new Map<string, number>();
+  for (const lot of due) quantities.set(lot.sku, (quantities.get(lot.sku) ?? 0) + lot.quantity);
+  const priced: { sku: string; quantity: number; price: number }[] = [];
+  for (const [sku, quantity] of [...quantities].sort(([a], [b]) => a.localeCompare(b))) {
+    const price = priceOf(sku);
+    if (!wallet.enrolled) result.lapsed.push({ sku, quantity, reason: 'not-enrolled' });
+    else if (price === null) result.lapsed.push({ sku, quantity, reason: 'no-points-price' });
+    else priced.push({ sku, quantity, price });
+  }
+  let budget = wallet.balance;
+  for (const line of priced.sort(byPriceThenSku)) {
+    const paid = Math.min(line.quantity, Math.floor(budget / line.price));
+    budget -= paid * line.price;
+    if (paid > 0) result.renewed.push({ sku: line.sku, termMonths: MONTHLY_TERM, quantity: paid, pointsPerLicense: line.price });
+    if (paid < line.quantity) result.lapsed.push({ sku: line.sku, quantity: line.quantity - paid, reason: 'insufficient-balance' });
+  }
+  result.renewed.sort((a, b) => a.sku.localeCompare(b.sku));
+  result.lapsed.sort((a, b) => a.sku.localeCompare(b.sku));
+  result.pointsDebited = wallet.balance - budget;
+
+  const at = ctx.now.toISOString();
+  const kept = wallet.holdings.filter((h) => h.paidThrough >= month);
+  const renewedLots: Holding[] = result.renewed.map((l) => ({ sku: l.sku, quantity: l.quantity, paidThrough: month }));
+  const next: Wallet = {
+    ...wallet,
+    balance: budget,
+    holdings: addHoldings(kept, renewedLots),
+    renewedMonths: [...wallet.renewedMonths.filter((m) => m !== month), month].sort().slice(-RENEWED_MONTHS_KEPT),
+    updatedAt: at,
+  };
+  const renewalId = `renewal:${month}`;
+  const events: EventDraft[] = [];
+  const base = { subject: wallet.partnerId, partnerId: wallet.partnerId, ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}) };
+  if (result.renewed.length > 0) {
+    const data: MonthlyRenewedV1 = {
+      partnerId: wallet.partnerId,
+      month,
+      renewalId,
+      lines: result.renewed,
+      amount: -result.pointsDebited,
+      balanceAfter: next.balance,
+      walletVersion: ctx.version,
+      renewedAt: at,
+    };
+    events.push({ ...base, type: PointsEvents.monthlyRenewed, data });
+  }
+  if (result.lapsed.length > 0) {
+    const data: MonthlyLapsedV1 = {
+      partnerId: wallet.partnerId,
+      month,
+      lines: result.lapsed.map((l) => ({ sku: l.sku, quantity: l.quantity, termMonths: MONTHLY_TERM, reason: l.reason })),
+      lapsedAt: at,
+      renewalId,
+    };
+    events.push({ ...base, type: PointsEvents.monthlyLapsed, data });
+  }
+  return { wallet: next, events, result };
+}
