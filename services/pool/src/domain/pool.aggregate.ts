@@ -1,0 +1,536 @@
+import { createHash } from 'node:crypto';
+import {
+  PoolEvents,
+  type CommitRejectedV1,
+  type CreditRejectedV1,
+  type EventDraft,
+  type LicensesReservedV1,
+  type PoolTerm,
+  type RejectedLine,
+  type ReservationCommittedV1,
+  type ReservationRejectedV1,
+  type ReservationReleasedV1,
+  type StockCreditedV1,
+  type StockExpiredV1,
+  type StockLine,
+  type StockLowV1,
+  type StockMovement,
+  type ThresholdSetV1,
+} from '@licensing/contracts';
+import { refuse, type Refusal } from '@licensing/platform';
+import { PoolCodes } from './pool.errors';
+import { byLine, lineRefusal, mergeLines, MONTHLY_TERM, type SkuLookup, type SkuFacts } from './stock-rules';
+
+/** The stock of one (sku, term), by bucket (P1). No bucket is ever below zero (P3). */
+export interface PoolLine {
+  sku: string;
+  termMonths: PoolTerm;
+  available: number;
+  reserved: number;
+  assigned: number;
+}
+
+/** Licenses held for an assignment until contracts commit or release them, or `expiresAt` passes. */
+export interface Reservation {
+  assignmentId: string;
+  clientId: string;
+  lines: StockLine[];
+  reservedAt: string;
+  expiresAt: string;
+  /** The saga's correlation id, for the events a timeout causes later. */
+  correlationId: string;
+}
+
+/** How an assignment ended here; released ones keep their lines for a late activation. */
+export interface ClosedAssignment {
+  assignmentId: string;
+  outcome: 'committed' | 'released' | 'rejected';
+  lines?: StockLine[];
+}
+
+export interface Threshold {
+  sku: string;
+  threshold: number;
+}
+
+/**
+ * One partner's pool, the aggregate of DESIGN.md §4: every stock change of a partner is one
+ * version-checked write of this document. `openedAt` is null until stock first enters: such a
+ * document exists only to carry the answers to requests for a partner the pool does not know.
+ */
+export interface Pool {
+  partnerId: string;
+  openedAt: string | null;
+  lines: PoolLine[];
+  reservations: Reservation[];
+  thresholds: Threshold[];
+  /** Recent purchases (orderId with a digest of its lines), for idempotency by orderId. */
+  orders: { orderId: string; digest: string }[];
+  /** Recent credit ids (`source:creditId`): a credit is taken once. */
+  credits: string[];
+  /** Recent ended assignments: an assignmentId is used once. */
+  closed: ClosedAssignment[];
+  updatedAt: string;
+}
+
+/** How many orders, credits and ended assignments a pool remembers (older orders: see the ledger). */
+export const RECENT_LIMIT = 1000;
+
+/** Who and when: every decision gets the time, the version it read and the message that caused it. */
+export interface PoolContext {
+  now: Date;
+  version: number;
+  correlationId: string;
+  causationId?: string;
+}
+
+/** A decision: the next state and its events, or (without `state`) nothing to write. */
+export interface PoolChange<R> {
+  state?: Pool;
+  events?: EventDraft[];
+  result: R;
+}
+
+const recent = <T>(items: T[]): T[] => items.slice(-RECENT_LIMIT);
+
+export function emptyPool(partnerId: string, now: Date): Pool {
+  return { partnerId, openedAt: null, lines: [], reservations: [], thresholds: [], orders: [], credits: [], closed: [], updatedAt: now.toISOString() };
+}
+
+export const lineOf = (pool: Pool | null, sku: string, termMonths: number): PoolLine | undefined =>
+  pool?.lines.find((l) => l.sku === sku && l.termMonths === termMonths);
+
+export const availableOf = (pool: Pool | null, sku: string): number =>
+  (pool?.lines ?? []).filter((l) => l.sku === sku).reduce((sum, l) => sum + l.available, 0);
+
+/** A digest of an order's merged lines: the same orderId with other lines is another order. */
+export const orderDigest = (lines: StockLine[]): string =>
+  createHash('sha256')
+    .update(JSON.stringify(mergeLines(lines).map((l) => [l.sku, l.termMonths, l.quantity])))
+    .digest('hex')
+    .slice(0, 24);
+
+const movement = (line: StockLine, delta: Partial<Omit<StockMovement, 'sku' | 'termMonths'>>): StockMovement => ({
+  sku: line.sku,
+  termMonths: line.termMonths,
+  available: delta.available ?? 0,
+  reserved: delta.reserved ?? 0,
+  assigned: delta.assigned ?? 0,
+});
+
+/** Applies movements to the stock lines; a bucket below zero is a bug, never a state (P3). */
+export function applyMovements(lines: PoolLine[], movements: StockMovement[]): PoolLine[] {
+  const next = lines.map((l) => ({ ...l }));
+  for (const m of movements) {
+    let line = next.find((l) => l.sku === m.sku && l.termMonths === m.termMonths);
+    if (!line) {
+      line = { sku: m.sku, termMonths: m.termMonths, available: 0, reserved: 0, assigned: 0 };
+      next.push(line);
+    }
+    line.available += m.available;
+    line.reserved += m.reserved;
+    line.assigned += m.assigned;
+    if (line.available < 0 || line.reserved < 0 || line.assigned < 0) {
+      throw new Error(`P3 violated: ${m.sku}/${m.termMonths} would go below zero (${JSON.stringify(line)})`);
+    }
+  }
+  return next.sort(byLine);
+}
+
+function draft<T>(pool: Pool, ctx: PoolContext, type: string, data: T, correlationId = ctx.correlationId): EventDraft<T> {
+  return { type, subject: pool.partnerId, partnerId: pool.partnerId, data, correlationId, causationId: ctx.causationId, time: ctx.now };
+}
+
+/** Every change that lowers a sku's available stock through its threshold says so (stock-low). */
+function lowStockEvents(before: Pool | null, after: Pool, ctx: PoolContext): EventDraft<StockLowV1>[] {
+  return after.thresholds
+    .filter((t) => availableOf(before, t.sku) >= t.threshold && availableOf(after, t.sku) < t.threshold)
+    .map((t) =>
+      draft<StockLowV1>(after, ctx, PoolEvents.stockLow, {
+        partnerId: after.partnerId,
+        sku: t.sku,
+        threshold: t.threshold,
+        available: availableOf(after, t.sku),
+        detectedAt: ctx.now.toISOString(),
+      }),
+    );
+}
+
+function changed<R>(before: Pool | null, after: Pool, ctx: PoolContext, events: EventDraft[], result: R): PoolChange<R> {
+  const state = { ...after, updatedAt: ctx.now.toISOString() };
+  return { state, events: [...events, ...lowStockEvents(before, state, ctx)], result };
+}
+
+const nothing = <R>(result: R): PoolChange<R> => ({ result });
+
+// ---------------------------------------------------------------- purchases (P2)
+
+export interface PurchaseOrder {
+  orderId: string;
+  lines: StockLine[];
+}
+
+export interface Purchased {
+  duplicate: boolean;
+  lines: StockLine[];
+}
+
+/**
+ * P2 purchase: annual licenses enter the pool, once per orderId. The same order again changes
+ * nothing; the same orderId with other lines is refused. `pastDigest` is the digest of the order
+ * as the ledger recorded it, for an order older than the pool's memory of recent orders.
+ */
+export function purchase(
+  pool: Pool | null,
+  partnerId: string,
+  order: PurchaseOrder,
+  lookup: SkuLookup,
+  ctx: PoolContext,
+  pastDigest?: string,
+): PoolChange<Purchased | Refusal> {
+  const lines = mergeLines(order.lines);
+  const digest = orderDigest(lines);
+  const known = pool?.orders.find((o) => o.orderId === order.orderId)?.digest ?? pastDigest;
+  if (known !== undefined) {
+    if (known === digest) return nothing({ duplicate: true, lines });
+    return nothing(refuse('conflict', PoolCodes.orderConflict, `order ${order.orderId} was already taken with other lines`));
+  }
+  const refusals = lines.map((line) => ({ line, refusal: lineRefusal(line, lookup(line.sku), 'purchase') })).filter((r) => r.refusal);
+  const first = refusals[0]?.refusal;
+  if (first) {
+    const details = { lines: refusals.map(({ line, refusal }) => ({ sku: line.sku, termMonths: line.termMonths, ...refusal })) };
+    return nothing(refuse('invalid', first.code, first.reason, details));
+  }
+  const base = pool ?? emptyPool(partnerId, ctx.now);
+  const movements = lines.map((line) => movement(line, { available: line.quantity }));
+  const after: Pool = {
+    ...base,
+    openedAt: base.openedAt ?? ctx.now.toISOString(),
+    lines: applyMovements(base.lines, movements),
+    orders: recent([...base.orders, { orderId: order.orderId, digest }]),
+  };
+  const event = draft<StockCreditedV1>(after, ctx, PoolEvents.stockCredited, {
+    partnerId,
+    creditId: order.orderId,
+    source: 'purchase',
+    lines,
+    creditedAt: ctx.now.toISOString(),
+    poolVersion: ctx.version + 1,
+  });
+  return changed(pool, after, ctx, [event], { duplicate: false, lines });
+}
+
+// ---------------------------------------------------------------- reservations (P3, assignment saga)
+
+export interface ReservationRequest {
+  assignmentId: string;
+  clientId: string;
+  lines: StockLine[];
+}
+
+export type ReserveResult = { outcome: 'reserved'; reservation: Reservation } | { outcome: 'rejected'; code: string } | { outcome: 'ignored' };
+
+const knowsAssignment = (pool: Pool | null, assignmentId: string): boolean =>
+  !!pool && (pool.reservations.some((r) => r.assignmentId === assignmentId) || pool.closed.some((c) => c.assignmentId === assignmentId));
+
+/**
+ * P3 reserve: every line or none. A line is refused for the catalog's reasons or for want of
+ * stock; the answer lists each line with what the pool holds. An assignmentId is used once.
+ */
+export function reserve(
+  pool: Pool | null,
+  partnerId: string,
+  request: ReservationRequest,
+  lookup: SkuLookup,
+  ctx: PoolContext,
+  timeoutMs: number,
+): PoolChange<ReserveResult> {
+  if (knowsAssignment(pool, request.assignmentId)) return nothing({ outcome: 'ignored' });
+  const base = pool ?? emptyPool(partnerId, ctx.now);
+  const lines = mergeLines(request.lines);
+  const checked: RejectedLine[] = lines.map((line) => {
+    const available = lineOf(base, line.sku, line.termMonths)?.available ?? 0;
+    const refusal =
+      lineRefusal(line, lookup(line.sku), 'reservation') ??
+      (available < line.quantity
+        ? { code: PoolCodes.insufficientStock, reason: `${line.quantity} requested, ${available} available` }
+        : undefined);
+    return { ...line, available, ...refusal };
+  });
+  const refused = checked.filter((l) => l.code);
+  if (refused.length > 0) {
+    const unknownPartner = base.openedAt === null;
+    const code = unknownPartner ? PoolCodes.partnerNotFound : (refused[0]?.code as string);
+    const reason = unknownPartner
+      ? `partner ${partnerId} has no pool`
+      : refused.map((l) => `${l.sku}/${l.termMonths}: ${l.reason}`).join('; ');
+    const after: Pool = { ...base, closed: recent([...base.closed, { assignmentId: request.assignmentId, outcome: 'rejected' }]) };
+    const event = draft<ReservationRejectedV1>(after, ctx, PoolEvents.reservationRejected, {
+      partnerId,
+      assignmentId: request.assignmentId,
+      clientId: request.clientId,
+      code,
+      reason,
+      lines: checked,
+      rejectedAt: ctx.now.toISOString(),
+    });
+    return changed(pool, after, ctx, [event], { outcome: 'rejected', code });
+  }
+  const reservation: Reservation = {
+    assignmentId: request.assignmentId,
+    clientId: request.clientId,
+    lines,
+    reservedAt: ctx.now.toISOString(),
+    expiresAt: new Date(ctx.now.getTime() + timeoutMs).toISOString(),
+    correlationId: ctx.correlationId,
+  };
+  const movements = lines.map((line) => movement(line, { available: -line.quantity, reserved: line.quantity }));
+  const after: Pool = { ...base, lines: applyMovements(base.lines, movements), reservations: [...base.reservations, reservation] };
+  const event = draft<LicensesReservedV1>(after, ctx, PoolEvents.licensesReserved, {
+    partnerId,
+    assignmentId: request.assignmentId,
+    clientId: request.clientId,
+    lines,
+    movements,
+    expiresAt: reservation.expiresAt,
+    poolVersion: ctx.version + 1,
+    reservedAt: reservation.reservedAt,
+  });
+  return changed(pool, after, ctx, [event], { outcome: 'reserved', reservation });
+}
+
+export type CommitResult = { outcome: 'committed'; late: boolean } | { outcome: 'commit-rejected'; code: string } | { outcome: 'ignored' };
+
+/**
+ * Contracts were activated: the reservation's licenses become assigned. A reservation already
+ * released by its timeout is taken again from available when the stock is still there;
+ * otherwise the pool says it cannot (commit-rejected) and changes nothing.
+ */
+export function commit(pool: Pool | null, partnerId: string, assignmentId: string, contractIds: string[], ctx: PoolContext): PoolChange<CommitResult> {
+  const open = pool?.reservations.find((r) => r.assignmentId === assignmentId);
+  const closed = pool?.closed.find((c) => c.assignmentId === assignmentId);
+  if (pool && open) {
+    const movements = open.lines.map((line) => movement(line, { reserved: -line.quantity, assigned: line.quantity }));
+    return committed(pool, open.lines, movements, false, assignmentId, contractIds, ctx);
+  }
+  if (closed?.outcome === 'committed') return nothing({ outcome: 'ignored' });
+  const base = pool ?? emptyPool(partnerId, ctx.now);
+  const rejectCommit = (code: string, reason: string, lines?: StockLine[]) => {
+    const event = draft<CommitRejectedV1>(base, ctx, PoolEvents.commitRejected, {
+      partnerId,
+      assignmentId,
+      contractIds,
+      code,
+      reason,
+      ...(lines ? { lines: lines.map((l) => ({ ...l, available: lineOf(base, l.sku, l.termMonths)?.available ?? 0 })) } : {}),
+      rejectedAt: ctx.now.toISOString(),
+    });
+    return changed<CommitResult>(pool, base, ctx, [event], { outcome: 'commit-rejected', code });
+  };
+  if (pool && closed?.outcome === 'released' && closed.lines) {
+    const lines = closed.lines;
+    if (lines.every((l) => (lineOf(pool, l.sku, l.termMonths)?.available ?? 0) >= l.quantity)) {
+      const movements = lines.map((line) => movement(line, { available: -line.quantity, assigned: line.quantity }));
+      return committed(pool, lines, movements, true, assignmentId, contractIds, ctx);
+    }
+    return rejectCommit(PoolCodes.reservationExpired, `the reservation of ${assignmentId} was released before the activation and the stock has gone since`, lines);
+  }
+  return rejectCommit(PoolCodes.reservationNotFound, `the pool holds no reservation for ${assignmentId}`);
+}
+
+function committed(
+  pool: Pool,
+  lines: StockLine[],
+  movements: StockMovement[],
+  late: boolean,
+  assignmentId: string,
+  contractIds: string[],
+  ctx: PoolContext,
+): PoolChange<CommitResult> {
+  const after: Pool = {
+    ...pool,
+    lines: applyMovements(pool.lines, movements),
+    reservations: pool.reservations.filter((r) => r.assignmentId !== assignmentId),
+    closed: recent([...pool.closed.filter((c) => c.assignmentId !== assignmentId), { assignmentId, outcome: 'committed' }]),
+  };
+  const event = draft<ReservationCommittedV1>(after, ctx, PoolEvents.reservationCommitted, {
+    partnerId: pool.partnerId,
+    assignmentId,
+    contractIds,
+    lines,
+    late,
+    movements,
+    poolVersion: ctx.version + 1,
+    committedAt: ctx.now.toISOString(),
+  });
+  return changed(pool, after, ctx, [event], { outcome: 'committed', late });
+}
+
+export type ReleaseResult = { outcome: 'released'; assignmentIds: string[] } | { outcome: 'ignored' };
+
+/** Contracts gave up the assignment: its open reservation goes back to available. */
+export function release(pool: Pool | null, assignmentId: string, detail: string, ctx: PoolContext): PoolChange<ReleaseResult> {
+  const open = pool?.reservations.find((r) => r.assignmentId === assignmentId);
+  if (!pool || !open) return nothing({ outcome: 'ignored' });
+  return released(pool, [open], 'rejected', detail, ctx);
+}
+
+/** A reservation never stays open forever: past `expiresAt` it is released (reason timeout). */
+export function releaseExpired(pool: Pool | null, ctx: PoolContext): PoolChange<ReleaseResult> {
+  const expired = pool?.reservations.filter((r) => Date.parse(r.expiresAt) <= ctx.now.getTime()) ?? [];
+  if (!pool || expired.length === 0) return nothing({ outcome: 'ignored' });
+  return released(pool, expired, 'timeout', undefined, ctx);
+}
+
+function released(pool: Pool, reservations: Reservation[], reason: 'rejected' | 'timeout', detail: string | undefined, ctx: PoolContext): PoolChange<ReleaseResult> {
+  let lines = pool.lines;
+  const events: EventDraft[] = [];
+  for (const r of reservations) {
+    const movements = r.lines.map((line) => movement(line, { available: line.quantity, reserved: -line.quantity }));
+    lines = applyMovements(lines, movements);
+    const data: ReservationReleasedV1 = {
+      partnerId: pool.partnerId,
+      assignmentId: r.assignmentId,
+      reason,
+      ...(detail === undefined ? {} : { detail }),
+      lines: r.lines,
+      movements,
+      poolVersion: ctx.version + 1,
+      releasedAt: ctx.now.toISOString(),
+    };
+    // A timeout belongs to the saga that reserved; a rejection to the message that asked for it.
+    events.push(draft(pool, ctx, PoolEvents.reservationReleased, data, reason === 'timeout' ? r.correlationId : ctx.correlationId));
+  }
+  const ids = new Set(reservations.map((r) => r.assignmentId));
+  const after: Pool = {
+    ...pool,
+    lines,
+    reservations: pool.reservations.filter((r) => !ids.has(r.assignmentId)),
+    closed: recent([...pool.closed, ...reservations.map((r) => ({ assignmentId: r.assignmentId, outcome: 'released' as const, lines: r.lines }))]),
+  };
+  return changed(pool, after, ctx, events, { outcome: 'released', assignmentIds: [...ids] });
+}
+
+// ---------------------------------------------------------------- credits (P2: points exchange, recovery)
+
+export interface CreditRequest {
+  creditId: string;
+  source: 'points' | 'recovery';
+  lines: StockLine[];
+}
+
+export type CreditResult = { outcome: 'credited' } | { outcome: 'rejected'; code: string } | { outcome: 'ignored' };
+
+/**
+ * Licenses from a points exchange (monthly, term 1) or a recovery (their original term, C5)
+ * enter the pool in full or not at all; the answer is stock-credited or credit-rejected.
+ */
+export function credit(pool: Pool | null, partnerId: string, request: CreditRequest, lookup: SkuLookup, ctx: PoolContext): PoolChange<CreditResult> {
+  const key = `${request.source}:${request.creditId}`;
+  if (pool?.credits.includes(key)) return nothing({ outcome: 'ignored' });
+  const base = pool ?? emptyPool(partnerId, ctx.now);
+  const lines = mergeLines(request.lines);
+  const checked = lines.map((line) => ({ line, refusal: lineRefusal(line, lookup(line.sku), request.source) }));
+  const first = checked.find((c) => c.refusal)?.refusal;
+  if (first) {
+    const after: Pool = { ...base, credits: recent([...base.credits, key]) };
+    const event = draft<CreditRejectedV1>(after, ctx, PoolEvents.creditRejected, {
+      partnerId,
+      creditId: request.creditId,
+      source: request.source,
+      code: first.code,
+      reason: first.reason,
+      lines: checked.map(({ line, refusal }) => ({ ...line, ...(refusal ? { code: refusal.code } : {}) })),
+      rejectedAt: ctx.now.toISOString(),
+    });
+    return changed(pool, after, ctx, [event], { outcome: 'rejected', code: first.code });
+  }
+  const movements = lines.map((line) => movement(line, { available: line.quantity }));
+  const after: Pool = {
+    ...base,
+    openedAt: base.openedAt ?? ctx.now.toISOString(),
+    lines: applyMovements(base.lines, movements),
+    credits: recent([...base.credits, key]),
+  };
+  const event = draft<StockCreditedV1>(after, ctx, PoolEvents.stockCredited, {
+    partnerId,
+    creditId: request.creditId,
+    source: request.source,
+    lines,
+    creditedAt: ctx.now.toISOString(),
+    poolVersion: ctx.version + 1,
+  });
+  return changed(pool, after, ctx, [event], { outcome: 'credited' });
+}
+
+// ---------------------------------------------------------------- expiry (M4)
+
+export interface Lapse {
+  month: string;
+  reference: string;
+  lines: { sku: string; quantity: number }[];
+}
+
+export type ExpireResult = { outcome: 'expired'; removed: number; shortfall: number } | { outcome: 'ignored' };
+
+/**
+ * M4 lapse: monthly licenses not renewed leave the pool, available ones first, then assigned
+ * ones (their contracts expire by C9). Reserved ones stay with their open reservation, which
+ * ends by its own commit, release or timeout.
+ */
+export function expire(pool: Pool | null, lapse: Lapse, ctx: PoolContext): PoolChange<ExpireResult> {
+  if (!pool) return nothing({ outcome: 'ignored' });
+  const bySku = new Map<string, number>();
+  for (const l of lapse.lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.quantity);
+  const lines: StockExpiredV1['lines'] = [];
+  const movements: StockMovement[] = [];
+  for (const [sku, quantity] of [...bySku].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const held = lineOf(pool, sku, MONTHLY_TERM);
+    const fromAvailable = Math.min(quantity, held?.available ?? 0);
+    const fromAssigned = Math.min(quantity - fromAvailable, held?.assigned ?? 0);
+    const removed = fromAvailable + fromAssigned;
+    lines.push({ sku, termMonths: MONTHLY_TERM, quantity, removed, shortfall: quantity - removed });
+    if (removed > 0) movements.push(movement({ sku, termMonths: MONTHLY_TERM, quantity }, { available: -fromAvailable, assigned: -fromAssigned }));
+  }
+  if (movements.length === 0) return nothing({ outcome: 'ignored' });
+  const after: Pool = { ...pool, lines: applyMovements(pool.lines, movements) };
+  const event = draft<StockExpiredV1>(after, ctx, PoolEvents.stockExpired, {
+    partnerId: pool.partnerId,
+    month: lapse.month,
+    reference: lapse.reference,
+    lines,
+    movements,
+    poolVersion: ctx.version + 1,
+    expiredAt: ctx.now.toISOString(),
+  });
+  const removed = lines.reduce((n, l) => n + l.removed, 0);
+  return changed(pool, after, ctx, [event], { outcome: 'expired', removed, shortfall: lines.reduce((n, l) => n + l.shortfall, 0) });
+}
+
+// ---------------------------------------------------------------- low-stock thresholds
+
+/**
+ * A partner's low-stock threshold for a sku (all terms together); null removes it. Setting it
+ * above the available stock says at once that the stock is low.
+ */
+export function setThreshold(pool: Pool | null, sku: string, threshold: number | null, facts: SkuFacts | undefined, ctx: PoolContext): PoolChange<Threshold[] | Refusal> {
+  if (!pool || pool.openedAt === null) return nothing(refuse('not-found', PoolCodes.partnerNotFound, 'this partner has no pool'));
+  const existing = pool.thresholds.find((t) => t.sku === sku);
+  if (threshold === null && !existing) return nothing(refuse('not-found', PoolCodes.thresholdNotFound, `no threshold for ${sku}`));
+  if (threshold !== null && !facts) return nothing(refuse('invalid', PoolCodes.unknownSku, `the catalog has no sku ${sku}`));
+  if (threshold !== null && facts?.trialEdition) return nothing(refuse('invalid', PoolCodes.trialNotPooled, `${sku} is a trial edition: trials take nothing from the pool`));
+  if (existing?.threshold === threshold) return nothing(pool.thresholds);
+  const others = pool.thresholds.filter((t) => t.sku !== sku);
+  const thresholds = threshold === null ? others : [...others, { sku, threshold }].sort((a, b) => (a.sku < b.sku ? -1 : 1));
+  const available = availableOf(pool, sku);
+  const after: Pool = { ...pool, thresholds };
+  const events: EventDraft[] = [
+    draft<ThresholdSetV1>(after, ctx, PoolEvents.thresholdSet, { partnerId: pool.partnerId, sku, threshold, available, setAt: ctx.now.toISOString() }),
+  ];
+  if (threshold !== null && available < threshold && (!existing || available >= existing.threshold)) {
+    events.push(
+      draft<StockLowV1>(after, ctx, PoolEvents.stockLow, { partnerId: pool.partnerId, sku, threshold, available, detectedAt: ctx.now.toISOString() }),
+    );
+  }
+  return changed(pool, after, ctx, events, thresholds);
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CatalogEvents,
+  ContractsEvents,
+  createEvent,
+  PointsEvents,
+  type AssignmentRejectedV1,
+  type AssignmentRequestedV1,
+  type CloudEvent,
+  type ContractActivatedV1,
+  type ExchangeDebitedV1,
+  type LicenseLine,
+  type LicensesRecoveredV1,
+  type ModuleUpdatedV1,
+  type MonthlyLapsedV1,
+  type ProductUpdatedV1,
+} from '@licensing/contracts';
+import { createKafka, EventPublisher } from '@licensing/messaging';
+import { createLogger } from '@licensing/platform';
+import type { uniqueNames } from '@licensing/testing';
+import type { Admin } from 'kafkajs';
+
+/** The catalog the pool tests sell from, as catalog.events carries it. */
+export function catalogEvents(): CloudEvent[] {
+  const at = new Date().toISOString();
+  const product = (sku: string, p: Partial<ProductUpdatedV1>): ProductUpdatedV1 => ({
+    sku,
+    name: sku,
+    familyCode: 'endpoint',
+    trialEdition: false,
+    terms: [12, 24, 36],
+    managementModels: ['self'],
+    moduleSkus: [],
+    pointsPricePerMonth: null,
+    status: 'active',
+    changes: [],
+    version: 1,
+    updatedAt: at,
+    ...p,
+  });
+  const moduleData: ModuleUpdatedV1 = { sku: 'EP-ENC', name: 'Encryption', terms: [12, 24, 36], pointsPricePerMonth: null, status: 'active', version: 1, updatedAt: at };
+  return [
+    createEvent({ type: CatalogEvents.moduleUpdated, subject: 'EP-ENC', data: moduleData }),
+    createEvent({ type: CatalogEvents.productUpdated, subject: 'EP-PRO', data: product('EP-PRO', { terms: [1, 12, 24, 36], pointsPricePerMonth: 3, moduleSkus: ['EP-ENC'] }) }),
+    createEvent({ type: CatalogEvents.productUpdated, subject: 'PATCH', data: product('PATCH', { familyCode: 'patch', terms: [12] }) }),
+    createEvent({ type: CatalogEvents.productUpdated, subject: 'EP-OLD', data: product('EP-OLD', { terms: [12], status: 'retired', version: 2 }) }),
+    createEvent({ type: CatalogEvents.productUpdated, subject: 'EP-TRIAL', data: product('EP-TRIAL', { trialEdition: true, terms: [] }) }),
+  ];
+}
+
+export const CATALOG_SKUS = ['EP-ENC', 'EP-PRO', 'PATCH', 'EP-OLD', 'EP-TRIAL'];
+
+export const line = (sku: string, termMonths: LicenseLine['termMonths'], quantity: number): LicenseLine => ({ sku, termMonths, quantity });
+
+const draft = <T extends { partnerId: string }>(type: string, subject: string, data: T, correlationId?: string): CloudEvent<T> =>
+  createEvent({ type, subject, partnerId: data.partnerId, data, correlationId });
+
+export const assignmentRequested = (partnerId: string, assignmentId: string, lines: LicenseLine[], correlationId?: string) =>
+  draft<AssignmentRequestedV1>(
+    ContractsEvents.assignmentRequested,
+    'client-1',
+    { assignmentId, partnerId, clientId: 'client-1', lines, requestedAt: new Date().toISOString() },
+    correlationId,
+  );
+
+export const contractActivated = (partnerId: string, assignmentId: string, lines: LicenseLine[]) =>
+  draft<ContractActivatedV1>(ContractsEvents.contractActivated, 'client-1', {
+    assignmentId,
+    partnerId,
+    clientId: 'client-1',
+    contracts: lines.map((l, i) => ({ ...l, contractId: `${assignmentId}-k${i}`, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 1e10).toISOString() })),
+    activatedAt: new Date().toISOString(),
+  });
+
+export const assignmentRejected = (partnerId: string, assignmentId: string) =>
+  draft<AssignmentRejectedV1>(ContractsEvents.assignmentRejected, 'client-1', {
+    assignmentId,
+    partnerId,
+    code: 'CONTRACTS.FAMILY_RULE',
+    reason: 'the client holds a product of this family',
+    rejectedAt: new Date().toISOString(),
+  });
+
+export const licensesRecovered = (partnerId: string, recoveryId: string, lines: LicenseLine[]) =>
+  draft<LicensesRecoveredV1>(ContractsEvents.licensesRecovered, 'client-1', {
+    recoveryId,
+    partnerId,
+    clientId: 'client-1',
+    contractId: 'k-1',
+    cause: 'cancellation',
+    lines,
+    recoveredAt: new Date().toISOString(),
+  });
+
+export const exchangeDebited = (partnerId: string, exchangeId: string, lines: { sku: string; quantity: number }[]) =>
+  draft<ExchangeDebitedV1>(PointsEvents.exchangeDebited, partnerId, {
+    exchangeId,
+    partnerId,
+    lines: lines.map((l) => ({ sku: l.sku, termMonths: 1 as const, quantity: l.quantity, pointsPerLicense: 3 })),
+    totalPoints: lines.reduce((n, l) => n + 3 * l.quantity, 0),
+    debitedAt: new Date().toISOString(),
+  });
+
+export const monthlyLapsed = (partnerId: string, month: string, lines: { sku: string; quantity: number }[]) =>
+  draft<MonthlyLapsedV1>(PointsEvents.monthlyLapsed, partnerId, { partnerId, month, lines, lapsedAt: new Date().toISOString(), renewalId: `renewal:${month}` });
+
+/** Publishes as the contracts, points and catalog services would, on the test's topics. */
+export function testPublisher(names: ReturnType<typeof uniqueNames>): { publisher: EventPublisher; admin: Admin } {
+  const kafka = createKafka(
+    { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), clientId: `pool-test-${randomUUID()}`, topicPrefix: names.prefix, partitions: 3 },
+    createLogger('pool-test', 'silent'),
+  );
+  return { publisher: new EventPublisher(kafka, { topicPrefix: names.prefix }), admin: kafka.admin() };
+}
+
+/** Whether a consumer group has committed every message of a topic (it has seen them all). */
+export async function caughtUp(admin: Admin, groupId: string, topic: string): Promise<boolean> {
+  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const end = new Map(ends.map((o) => [o.partition, Number(o.high)]));
+  return (committed[0]?.partitions ?? []).every((p) => (end.get(p.partition) ?? 0) === 0 || Number(p.offset) >= (end.get(p.partition) ?? 0));
+}
