@@ -100,11 +100,13 @@ const waitFinal = (partnerId: string, exchangeId: string) =>
 
 const wallet = async (partnerId: string) => (await inject('GET', `/partners/${partnerId}/points`, admin)).json();
 
-async function ledgerOf(partnerId: string): Promise<{ kind: string; amount: number; reference: string; correlationId: string; balanceAfter: number }[]> {
-  const items = [];
+type Entry = { kind: string; amount: number; reference: string; correlationId: string; balanceAfter: number };
+
+async function ledgerOf(partnerId: string): Promise<Entry[]> {
+  const items: Entry[] = [];
   let cursor: string | null = null;
   do {
-    const page = (await inject('GET', `/partners/${partnerId}/points/ledger?limit=2${cursor ? `&before=${cursor}` : ''}`, admin)).json();
+    const page: { items: Entry[]; nextCursor: string | null } = (await inject('GET', `/partners/${partnerId}/points/ledger?limit=2${cursor ? `&before=${cursor}` : ''}`, admin)).json();
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
@@ -237,8 +239,9 @@ describe('the exchange saga (M2, M3)', () => {
     expect((await waitFinal('p-dup', exchangeId)).json().status).toBe('completed');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await wallet('p-dup')).toMatchObject({ balance: 15, holdings: [expect.objectContaining({ sku: 'EP-MONTHLY', quantity: 1 })] });
-    expect(tap.events((e) => e.type === PointsEvents.exchangeCompleted && (e as CloudEvent<{ exchangeId: string }>).data.exchangeId === exchangeId)).toHaveLength(1);
-    expect(tap.events((e) => e.type === PointsEvents.exchangeRefunded && (e as CloudEvent<{ exchangeId: string }>).data.exchangeId === exchangeId)).toHaveLength(0);
+    const about = (type: string) => tap.events<CloudEvent<{ exchangeId: string }>>((e) => e.type === type && e.data.exchangeId === exchangeId);
+    expect(about(PointsEvents.exchangeCompleted)).toHaveLength(1);
+    expect(about(PointsEvents.exchangeRefunded)).toHaveLength(0);
   });
 
   it('an Idempotency-Key makes a retried exchange debit once; the same key with another body is refused', async () => {
