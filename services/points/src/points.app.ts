@@ -26,6 +26,9 @@ export const pointsConfig = (source: Record<string, string | undefined> = proces
     source,
   );
 
+/** Consumer groups, before the deployment's topic prefix. */
+export const PointsGroups = { catalog: 'points-catalog', saga: 'points-exchange-saga', projections: 'points-projections' } as const;
+
 export interface PointsApp {
   runtime: ServiceRuntime;
   points: PointsService;
@@ -45,7 +48,11 @@ export async function startPoints(config: PointsConfig, lifecycle: Lifecycle, op
   await projections.ensureIndexes();
   const timeouts = runtime.queue<ExchangeTimeoutJob>(EXCHANGE_TIMEOUTS_QUEUE);
   const renewals = runtime.queue(RENEWALS_QUEUE);
-  const stalled = new Counter({ name: 'points_exchanges_stalled_total', help: 'Exchanges the pool did not answer within POINTS_EXCHANGE_TIMEOUT_MS', registers: [runtime.metrics.registry] });
+  const stalled = new Counter({
+    name: 'points_exchanges_stalled_total',
+    help: 'Exchanges the pool did not answer within POINTS_EXCHANGE_TIMEOUT_MS',
+    registers: [runtime.metrics.registry],
+  });
   const points = new PointsService(runtime.repository<Wallet>('wallets'), catalog, projections, timeouts, {
     clock,
     exchangeTimeoutMs: config.exchangeTimeoutMs,
@@ -53,17 +60,32 @@ export async function startPoints(config: PointsConfig, lifecycle: Lifecycle, op
     onStalled: () => stalled.inc(),
   });
 
-  runtime.consumer({ groupId: 'points-catalog', topics: [runtime.topic('catalog')], handlers: catalog.handlers() });
+  const catalogTopic = runtime.topic('catalog');
   runtime.consumer({
-    groupId: 'points-exchange-saga',
+    groupId: PointsGroups.catalog,
+    topics: [catalogTopic],
+    handlers: catalog.handlers(),
+    // The price list comes from catalog.events alone: an empty copy (a new database) is rebuilt
+    // by reading the topic again from its start, whatever the group had committed.
+    beforeStart: async () => {
+      if (!(await catalog.isEmpty())) return;
+      try {
+        await runtime.admin.resetOffsets({ groupId: config.topicPrefix + PointsGroups.catalog, topic: catalogTopic, earliest: true });
+      } catch (error) {
+        logger.warn({ err: error }, 'the catalog read model is empty but its consumer group is active; not rewinding');
+      }
+    },
+  });
+  runtime.consumer({
+    groupId: PointsGroups.saga,
     topics: [runtime.topic('pool')],
     handlers: {
       [PoolEvents.stockCredited]: (event, ctx) => points.onStockCredited(event as CloudEvent<StockCreditedV1>, ctx.logger),
       [PoolEvents.creditRejected]: (event, ctx) => points.onCreditRejected(event as CloudEvent<CreditRejectedV1>, ctx.logger),
     },
   });
-  runtime.consumer({ groupId: 'points-projections', topics: [runtime.topic('points')], handlers: projections.handlers() });
-  await registerPointsJobs(runtime, points, { timeouts, renewals }, clock);
+  runtime.consumer({ groupId: PointsGroups.projections, topics: [runtime.topic('points')], handlers: projections.handlers() });
+  await registerPointsJobs(runtime, points, { timeouts, renewals }, clock, lifecycle);
 
   const app = await runtime.http('MSSP Points wallets, the MSSP Command exchange (points for monthly licenses) and the monthly renewal.', (http) => {
     if (runtime.runsApi) registerPointsRoutes(http, points, { maxWaitSeconds: config.maxWaitSeconds });

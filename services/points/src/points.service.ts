@@ -147,7 +147,11 @@ export class PointsService {
   }
 
   /** Credits points once per Idempotency-Key; a replay answers the wallet as it is now. */
-  async credit(partnerId: string, credit: { creditId: string; amount: number; reason: string }, correlationId: string): Promise<{ wallet: WalletView; replayed: boolean }> {
+  async credit(
+    partnerId: string,
+    credit: { creditId: string; amount: number; reason: string },
+    correlationId: string,
+  ): Promise<{ wallet: WalletView; replayed: boolean }> {
     const outcome = await this.change(partnerId, (w, ctx) => creditPoints(w, partnerId, credit, ctx), { correlationId }, `credit:${credit.creditId}`);
     if (outcome.duplicate) return { wallet: walletView(partnerId, outcome.state, outcome.version), replayed: true };
     orThrow(outcome.result);
@@ -160,7 +164,10 @@ export class PointsService {
   }
 
   /** The dry run: the same pricing and checks as an exchange, nothing written. */
-  async quote(partnerId: string, lines: RequestedLine[]): Promise<{ cost: number; balanceAfter: number; lines: Quote['lines']; warnings: Quote['warnings'] }> {
+  async quote(
+    partnerId: string,
+    lines: RequestedLine[],
+  ): Promise<{ cost: number; balanceAfter: number; lines: Quote['lines']; warnings: Quote['warnings'] }> {
     const quote = await this.price(lines);
     const wallet = await this.wallets.load(partnerId);
     const check = orThrow(checkExchange(wallet?.state ?? null, partnerId, quote));
@@ -201,7 +208,9 @@ export class PointsService {
 
   private checkReplay(lines: RequestedLine[], existing: ExchangeView): ExchangeView {
     if (!sameLines(lines, existing)) {
-      throw unprocessable(PointsCodes.idempotencyKeyReused, 'this Idempotency-Key was used for a different exchange', { exchangeId: existing.exchangeId });
+      throw unprocessable(PointsCodes.idempotencyKeyReused, 'this Idempotency-Key was used for a different exchange', {
+        exchangeId: existing.exchangeId,
+      });
     }
     return existing;
   }
@@ -324,7 +333,15 @@ export class PointsService {
     if (month > nextMonth(current)) {
       throw unprocessable(PointsCodes.renewalMonthInFuture, `renewals run for ${current} or ${nextMonth(current)} at the latest, not ${month}`);
     }
-    const summary: RenewalSummary = { month, wallets: 0, renewedWallets: 0, lapsedWallets: 0, licensesRenewed: 0, licensesLapsed: 0, pointsDebited: 0 };
+    const summary: RenewalSummary = {
+      month,
+      wallets: 0,
+      renewedWallets: 0,
+      lapsedWallets: 0,
+      licensesRenewed: 0,
+      licensesLapsed: 0,
+      pointsDebited: 0,
+    };
     const ids = await this.wallets.collection
       .find({ 'state.holdings': { $elemMatch: { paidThrough: { $lt: month } } } } as never)
       .project({ _id: 1 })

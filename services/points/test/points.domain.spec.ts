@@ -58,7 +58,12 @@ const expectValid = (events: EventDraft[]) => {
 
 describe('pricing (M3: the catalog points price per license-month)', () => {
   it('prices monthly licenses at the points price', () => {
-    expect(quote([{ sku: 'EP-MONTHLY', quantity: 3 }, { sku: 'EDR-MONTHLY', quantity: 2 }])).toEqual({
+    expect(
+      quote([
+        { sku: 'EP-MONTHLY', quantity: 3 },
+        { sku: 'EDR-MONTHLY', quantity: 2 },
+      ]),
+    ).toEqual({
       lines: [
         { sku: 'EP-MONTHLY', termMonths: 1, quantity: 3, pointsPerLicense: 5 },
         { sku: 'EDR-MONTHLY', termMonths: 1, quantity: 2, pointsPerLicense: 8 },
@@ -75,7 +80,14 @@ describe('pricing (M3: the catalog points price per license-month)', () => {
     ['a zero quantity', [{ sku: 'EP-MONTHLY', quantity: 0 }], PointsCodes.invalidQuantity],
     ['a negative quantity', [{ sku: 'EP-MONTHLY', quantity: -2 }], PointsCodes.invalidQuantity],
     ['a fractional quantity', [{ sku: 'EP-MONTHLY', quantity: 1.5 }], PointsCodes.invalidQuantity],
-    ['a sku twice', [{ sku: 'EP-MONTHLY', quantity: 1 }, { sku: 'EP-MONTHLY', quantity: 2 }], PointsCodes.duplicateSku],
+    [
+      'a sku twice',
+      [
+        { sku: 'EP-MONTHLY', quantity: 1 },
+        { sku: 'EP-MONTHLY', quantity: 2 },
+      ],
+      PointsCodes.duplicateSku,
+    ],
     ['no lines', [], PointsCodes.invalidQuantity],
   ])('refuses %s', (_label, lines, code) => {
     expect(priceExchange(lines, lookup)).toMatchObject({ refused: true, kind: 'invalid', code });
@@ -90,7 +102,13 @@ describe('M1 enrolment', () => {
   it('enrols a new partner with an empty wallet and says so in an event', () => {
     const change = applied(changeEnrolment(null, 'p-1', true, ctx(1)));
     expect(change.wallet).toMatchObject({ partnerId: 'p-1', enrolled: true, balance: 0 });
-    expect(change.events).toEqual([expect.objectContaining({ type: PointsEvents.enrolmentChanged, partnerId: 'p-1', data: expect.objectContaining({ enrolled: true, walletVersion: 1 }) })]);
+    expect(change.events).toEqual([
+      expect.objectContaining({
+        type: PointsEvents.enrolmentChanged,
+        partnerId: 'p-1',
+        data: expect.objectContaining({ enrolled: true, walletVersion: 1 }),
+      }),
+    ]);
     expectValid(change.events);
   });
 
@@ -103,13 +121,19 @@ describe('M1 enrolment', () => {
     const left = applied(changeEnrolment(wallet({ balance: 40 }), 'p-1', false, ctx())).wallet;
     expect(left).toMatchObject({ enrolled: false, balance: 40 });
     expect(creditPoints(left, 'p-1', { creditId: 'c', amount: 5, reason: 'r' }, ctx())).toMatchObject({ code: PointsCodes.notEnrolled });
-    expect(requestExchange(left, 'p-1', { exchangeId: 'x', quote: quote([{ sku: 'EP-MONTHLY', quantity: 1 }]), idempotencyKey: null }, ctx())).toMatchObject({
+    expect(
+      requestExchange(left, 'p-1', { exchangeId: 'x', quote: quote([{ sku: 'EP-MONTHLY', quantity: 1 }]), idempotencyKey: null }, ctx()),
+    ).toMatchObject({
       code: PointsCodes.notEnrolled,
     });
   });
 
   it('a partner not enrolled cannot receive points', () => {
-    expect(creditPoints(null, 'p-1', { creditId: 'c', amount: 5, reason: 'r' }, ctx())).toMatchObject({ refused: true, kind: 'conflict', code: PointsCodes.notEnrolled });
+    expect(creditPoints(null, 'p-1', { creditId: 'c', amount: 5, reason: 'r' }, ctx())).toMatchObject({
+      refused: true,
+      kind: 'conflict',
+      code: PointsCodes.notEnrolled,
+    });
   });
 
   it('credits an enrolled partner, with the signed amount and the balance after for the ledger', () => {
@@ -130,7 +154,21 @@ describe('M1 enrolment', () => {
 
 describe('M2 the balance never goes below zero', () => {
   it('debits the exact cost in the same change as the exchange-debited event', () => {
-    const change = applied(requestExchange(wallet({ balance: 31 }), 'p-1', { exchangeId: 'x-1', quote: quote([{ sku: 'EP-MONTHLY', quantity: 3 }, { sku: 'EDR-MONTHLY', quantity: 2 }]), idempotencyKey: null }, ctx(3)));
+    const change = applied(
+      requestExchange(
+        wallet({ balance: 31 }),
+        'p-1',
+        {
+          exchangeId: 'x-1',
+          quote: quote([
+            { sku: 'EP-MONTHLY', quantity: 3 },
+            { sku: 'EDR-MONTHLY', quantity: 2 },
+          ]),
+          idempotencyKey: null,
+        },
+        ctx(3),
+      ),
+    );
     expect(change.wallet.balance).toBe(0);
     expect(change.result).toMatchObject({ exchangeId: 'x-1', status: 'pending', totalPoints: 31, correlationId: 'corr-1' });
     expect(change.events).toEqual([expect.objectContaining({ type: PointsEvents.exchangeDebited, correlationId: 'corr-1' })]);
@@ -139,19 +177,33 @@ describe('M2 the balance never goes below zero', () => {
   });
 
   it('refuses an exchange the balance cannot pay, telling the cost', () => {
-    const refused = requestExchange(wallet({ balance: 30 }), 'p-1', { exchangeId: 'x-1', quote: quote([{ sku: 'EP-MONTHLY', quantity: 7 }]), idempotencyKey: null }, ctx());
+    const refused = requestExchange(
+      wallet({ balance: 30 }),
+      'p-1',
+      { exchangeId: 'x-1', quote: quote([{ sku: 'EP-MONTHLY', quantity: 7 }]), idempotencyKey: null },
+      ctx(),
+    );
     expect(refused).toMatchObject({ refused: true, kind: 'conflict', code: PointsCodes.insufficientBalance, details: { cost: 35, balance: 30 } });
   });
 
   it('quotes with the same check and the balance it would leave', () => {
     expect(checkExchange(wallet({ balance: 30 }), 'p-1', quote([{ sku: 'EP-MONTHLY', quantity: 2 }]))).toEqual({ cost: 10, balanceAfter: 20 });
-    expect(checkExchange(wallet({ balance: 5 }), 'p-1', quote([{ sku: 'EP-MONTHLY', quantity: 2 }]))).toMatchObject({ code: PointsCodes.insufficientBalance });
+    expect(checkExchange(wallet({ balance: 5 }), 'p-1', quote([{ sku: 'EP-MONTHLY', quantity: 2 }]))).toMatchObject({
+      code: PointsCodes.insufficientBalance,
+    });
   });
 });
 
 describe('M3 every exchange ends completed or refunded', () => {
   const pending = () =>
-    applied(requestExchange(wallet({ balance: 50 }), 'p-1', { exchangeId: 'x-1', quote: quote([{ sku: 'EP-MONTHLY', quantity: 4 }]), idempotencyKey: null }, ctx(2))).wallet;
+    applied(
+      requestExchange(
+        wallet({ balance: 50 }),
+        'p-1',
+        { exchangeId: 'x-1', quote: quote([{ sku: 'EP-MONTHLY', quantity: 4 }]), idempotencyKey: null },
+        ctx(2),
+      ),
+    ).wallet;
 
   it('completes on the pool credit: the licenses are held, paid through the month of the debit', () => {
     const later = new Date('2031-02-01T00:05:00Z');
@@ -159,7 +211,9 @@ describe('M3 every exchange ends completed or refunded', () => {
     expect(change.wallet.exchanges[0]).toMatchObject({ status: 'completed', settledAt: later.toISOString() });
     expect(change.wallet.holdings).toEqual([{ sku: 'EP-MONTHLY', quantity: 4, paidThrough: '2031-01' }]);
     expect(change.wallet.balance).toBe(30);
-    expect(change.events).toEqual([expect.objectContaining({ type: PointsEvents.exchangeCompleted, correlationId: 'corr-1', causationId: 'pool-evt-1' })]);
+    expect(change.events).toEqual([
+      expect.objectContaining({ type: PointsEvents.exchangeCompleted, correlationId: 'corr-1', causationId: 'pool-evt-1' }),
+    ]);
     expectValid(change.events);
   });
 
@@ -194,7 +248,9 @@ describe('M3 every exchange ends completed or refunded', () => {
   it('keeps every pending exchange and a bounded number of settled ones in the wallet', () => {
     let w = wallet({ balance: 10_000 });
     for (let i = 0; i < SETTLED_EXCHANGES_KEPT + 10; i++) {
-      w = applied(requestExchange(w, 'p-1', { exchangeId: `x-${i}`, quote: quote([{ sku: 'EP-MONTHLY', quantity: 1 }]), idempotencyKey: null }, ctx(i + 2))).wallet;
+      w = applied(
+        requestExchange(w, 'p-1', { exchangeId: `x-${i}`, quote: quote([{ sku: 'EP-MONTHLY', quantity: 1 }]), idempotencyKey: null }, ctx(i + 2)),
+      ).wallet;
       if (i >= 5) w = applied(completeExchange(w, `x-${i}`, ctx(i + 2, new Date(now.getTime() + i * 1000)))).wallet;
     }
     expect(w.exchanges.filter((e) => e.status === 'pending').map((e) => e.exchangeId)).toEqual(['x-0', 'x-1', 'x-2', 'x-3', 'x-4']);
@@ -230,7 +286,11 @@ describe('M4 monthly renewal', () => {
 
   it('is safe to run twice for the same month: the second run finds nothing due', () => {
     const renewed = applied(renewMonthly(holder(100), '2031-02', priceOf, ctx())).wallet;
-    expect(renewMonthly(renewed, '2031-02', priceOf, ctx())).toEqual({ wallet: null, events: [], result: { renewed: [], lapsed: [], pointsDebited: 0 } });
+    expect(renewMonthly(renewed, '2031-02', priceOf, ctx())).toEqual({
+      wallet: null,
+      events: [],
+      result: { renewed: [], lapsed: [], pointsDebited: 0 },
+    });
   });
 
   it('does not renew licenses bought during the month: they are paid for it already', () => {
@@ -262,7 +322,10 @@ describe('M4 monthly renewal', () => {
   it('renews part of a sku when the balance pays only some of its licenses', () => {
     const change = applied(renewMonthly(holder(28), '2031-02', priceOf, ctx()));
     // 3 × 5 = 15, leaves 13: one EDR (8), leaves 5; one EDR lapses.
-    expect(change.result.renewed.map((l) => [l.sku, l.quantity])).toEqual([['EDR-MONTHLY', 1], ['EP-MONTHLY', 3]]);
+    expect(change.result.renewed.map((l) => [l.sku, l.quantity])).toEqual([
+      ['EDR-MONTHLY', 1],
+      ['EP-MONTHLY', 3],
+    ]);
     expect(change.result.lapsed).toEqual([{ sku: 'EDR-MONTHLY', quantity: 1, reason: 'insufficient-balance' }]);
     expect(change.wallet.balance).toBe(5);
   });

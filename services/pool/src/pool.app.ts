@@ -2,6 +2,7 @@ import { CatalogReadModel, ServiceRuntime } from '@licensing/messaging';
 import { createLogger, type Lifecycle } from '@licensing/platform';
 import type { FastifyInstance } from 'fastify';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Pool } from './domain/pool.aggregate';
 import { registerPoolRoutes } from './http/pool.http.controller';
 import { RESERVATIONS_QUEUE, ReservationTimeouts, reservationTimeoutProcessor, type ReservationJob } from './jobs/reservation-timeout.processor';
@@ -57,7 +58,11 @@ export async function startPool(config: PoolConfig, lifecycle: Lifecycle): Promi
   runtime.consumer({ groupId: PoolGroups.commands, topics: [runtime.topic('contracts'), runtime.topic('points')], handlers: poolMessageHandlers(pool, timeouts) });
   runtime.consumer({ groupId: PoolGroups.ledger, topics: [runtime.topic('pool')], handlers: ledger.handlers() });
 
-  runtime.worker<ReservationJob>(RESERVATIONS_QUEUE, reservationTimeoutProcessor(pool, logger.child({ component: 'reservation-timeouts' })));
+  const worker = runtime.worker<ReservationJob>(RESERVATIONS_QUEUE, reservationTimeoutProcessor(pool, logger.child({ component: 'reservation-timeouts' })));
+  // Workaround for a ServiceRuntime leak: it gives the worker a duplicated Redis connection that
+  // BullMQ treats as shared and nobody closes. Registered before start(), so it runs after the
+  // runtime has closed the worker.
+  if (worker) lifecycle.onClose('reservation-worker-redis', async () => (worker.opts.connection as Redis).disconnect());
   if (runtime.runsWorker) await timeouts.scheduleSweep(config.reservationSweepMs);
 
   const app = await runtime.http('Partner license pools: stock per sku and term, purchases, reservations for assignments, credits, the movement ledger.', (http) => {

@@ -381,7 +381,9 @@ describe('P4 the movement ledger and the stock as of a past time', () => {
     await publisher.publish([assignmentRequested('p-l', 'l-a1', [line('EP-PRO', 12, 2), line('EP-ENC', 24, 1)])]);
     await waitForPoolEvent(PoolEvents.licensesReserved, (d) => d.assignmentId === 'l-a1');
     await snap();
-    await publisher.publish([contractActivated('p-l', 'l-a1', [line('EP-PRO', 12, 2)]), exchangeDebited('p-l', 'l-x', [{ sku: 'EP-PRO', quantity: 3 }])]);
+    await publisher.publish([contractActivated('p-l', 'l-a1', [line('EP-PRO', 12, 2)])]);
+    await waitForPoolEvent(PoolEvents.reservationCommitted, (d) => d.assignmentId === 'l-a1');
+    await publisher.publish([exchangeDebited('p-l', 'l-x', [{ sku: 'EP-PRO', quantity: 3 }])]);
     await waitForPoolEvent(PoolEvents.stockCredited, (d) => d.creditId === 'l-x');
     await snap();
     await buy('p-l', 'l-2', [line('EP-PRO', 12, 1)]);

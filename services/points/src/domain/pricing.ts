@@ -43,7 +43,9 @@ export function priceExchange(requested: RequestedLine[], catalog: (sku: string)
   }
   const badQuantities = requested.filter((l) => !Number.isInteger(l.quantity) || l.quantity < 1).map((l) => l.sku);
   if (badQuantities.length > 0) {
-    return refuse('invalid', PointsCodes.invalidQuantity, `quantities are whole numbers of licenses, at least 1: ${badQuantities.join(', ')}`, { skus: badQuantities });
+    return refuse('invalid', PointsCodes.invalidQuantity, `quantities are whole numbers of licenses, at least 1: ${badQuantities.join(', ')}`, {
+      skus: badQuantities,
+    });
   }
   const unknown = requested.filter((l) => catalog(l.sku) === undefined).map((l) => l.sku);
   if (unknown.length > 0) return refuse('invalid', PointsCodes.unknownSku, `the catalog has no sku ${unknown.join(', ')}`, { skus: unknown });
@@ -51,9 +53,18 @@ export function priceExchange(requested: RequestedLine[], catalog: (sku: string)
   if (unpriced.length > 0) {
     return refuse('invalid', PointsCodes.noPointsPrice, `no points price (monthly licenses) for ${unpriced.join(', ')}`, { skus: unpriced });
   }
-  const lines = requested.map((l) => ({ sku: l.sku, termMonths: MONTHLY_TERM, quantity: l.quantity, pointsPerLicense: monthlyPrice(catalog(l.sku)) as number }));
+  const lines = requested.map((l) => ({
+    sku: l.sku,
+    termMonths: MONTHLY_TERM,
+    quantity: l.quantity,
+    pointsPerLicense: monthlyPrice(catalog(l.sku)) as number,
+  }));
   const warnings = requested
     .filter((l) => catalog(l.sku)?.status === 'retired')
-    .map((l) => ({ sku: l.sku, code: PointsCodes.skuRetired, message: `${l.sku} is retired: the pool will refuse it and the points will be refunded` }));
+    .map((l) => ({
+      sku: l.sku,
+      code: PointsCodes.skuRetired,
+      message: `${l.sku} is retired: the pool will refuse it and the points will be refunded`,
+    }));
   return { lines, totalPoints: lines.reduce((sum, l) => sum + l.quantity * l.pointsPerLicense, 0), warnings };
 }

@@ -21,7 +21,12 @@ const byPriceThenSku = (a: { sku: string; price: number }, b: { sku: string; pri
  *   many licenses as the remaining balance pays, so the balance keeps as many licenses as it can;
  *   the rest lapse. The balance never goes below zero (M2).
  */
-export function renewMonthly(wallet: Wallet, month: string, priceOf: (sku: string) => number | null, ctx: ChangeContext): WalletChange<RenewalResult> {
+export function renewMonthly(
+  wallet: Wallet,
+  month: string,
+  priceOf: (sku: string) => number | null,
+  ctx: ChangeContext,
+): WalletChange<RenewalResult> {
   const due = wallet.holdings.filter((h) => h.paidThrough < month);
   const result: RenewalResult = { renewed: [], lapsed: [], pointsDebited: 0 };
   if (due.length === 0) return { wallet: null, events: [], result };

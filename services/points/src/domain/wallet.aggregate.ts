@@ -106,7 +106,8 @@ export function creditPoints(
 ): WalletChange<Wallet> | Refusal {
   const refusal = requireEnrolled(wallet, partnerId);
   if (refusal || !wallet) return refusal as Refusal;
-  if (!Number.isInteger(credit.amount) || credit.amount < 1) return refuse('invalid', 'POINTS.INVALID_AMOUNT', 'a credit is a whole number of points, at least 1');
+  if (!Number.isInteger(credit.amount) || credit.amount < 1)
+    return refuse('invalid', 'POINTS.INVALID_AMOUNT', 'a credit is a whole number of points, at least 1');
   const next = { ...wallet, balance: wallet.balance + credit.amount, updatedAt: ctx.now.toISOString() };
   const data: PointsCreditedV1 = {
     partnerId,
@@ -240,12 +241,22 @@ export function completeExchange(wallet: Wallet | null, exchangeId: string, ctx:
  * M3: the pool refused the credit; the points come back and the exchange ends refunded. A
  * refund always happens, enrolled or not: it returns points the wallet already held.
  */
-export function refundExchange(wallet: Wallet | null, exchangeId: string, refusal: { code: string; reason: string }, ctx: ChangeContext): WalletChange<Settlement> {
+export function refundExchange(
+  wallet: Wallet | null,
+  exchangeId: string,
+  refusal: { code: string; reason: string },
+  ctx: ChangeContext,
+): WalletChange<Settlement> {
   const found = settle(wallet, exchangeId);
   if (typeof found === 'string') return unchanged(found);
   const at = ctx.now.toISOString();
   const exchange: Exchange = { ...found.exchange, status: 'refunded', settledAt: at, refund: refusal };
-  const next = { ...found.wallet, balance: found.wallet.balance + exchange.totalPoints, exchanges: replaceExchange(found.wallet, exchange), updatedAt: at };
+  const next = {
+    ...found.wallet,
+    balance: found.wallet.balance + exchange.totalPoints,
+    exchanges: replaceExchange(found.wallet, exchange),
+    updatedAt: at,
+  };
   const data: ExchangeRefundedV1 = {
     exchangeId,
     partnerId: next.partnerId,

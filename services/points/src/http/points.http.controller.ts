@@ -14,8 +14,7 @@ const pointsAdmin = async (request: FastifyRequest) => requireRole(request.princ
 const reader = async (request: FastifyRequest) => requirePartnerAccess(request.principal, partnerOf(request), 'read', Roles.pointsAdmin);
 const owner = async (request: FastifyRequest) => requirePartnerAccess(request.principal, partnerOf(request), 'write');
 /** A quote changes nothing, so whoever may read the wallet may ask for one. */
-const exchanger = async (request: FastifyRequest) =>
-  (request.query as { dryRun?: boolean }).dryRun ? reader(request) : owner(request);
+const exchanger = async (request: FastifyRequest) => ((request.query as { dryRun?: boolean }).dryRun ? reader(request) : owner(request));
 
 const readErrors = errorResponses(400, 401, 403, 404);
 const writeErrors = errorResponses(400, 401, 403, 404, 409, 413, 415, 422);
@@ -29,7 +28,13 @@ export function preferredWaitMs(prefer: string | undefined, maxSeconds: number):
 const locationOf = (e: ExchangeView) => `/partners/${encodeURIComponent(e.partnerId)}/points/exchanges/${e.exchangeId}`;
 
 /** 200 once final, 202 while pending (with Location to poll); Preference-Applied when a wait was honoured. */
-function sendExchange(reply: FastifyReply, exchange: ExchangeView & { warnings?: unknown[] }, waitMs: number, finalStatus: number, pendingStatus: number) {
+function sendExchange(
+  reply: FastifyReply,
+  exchange: ExchangeView & { warnings?: unknown[] },
+  waitMs: number,
+  finalStatus: number,
+  pendingStatus: number,
+) {
   if (waitMs > 0) reply.header('preference-applied', `wait=${waitMs / 1000}`);
   reply.header('location', locationOf(exchange));
   return reply.status(exchange.status === 'pending' ? pendingStatus : finalStatus).send(exchange);
@@ -38,7 +43,15 @@ function sendExchange(reply: FastifyReply, exchange: ExchangeView & { warnings?:
 export function registerPointsRoutes(app: FastifyInstance, points: PointsService, options: { maxWaitSeconds: number }): void {
   app.get(
     '/partners/:partnerId/points',
-    { preHandler: reader, schema: { tags: ['wallet'], summary: "A partner's wallet: enrolment, balance, monthly licenses", params: s.partnerParams, response: { 200: s.walletSchema, ...readErrors } } },
+    {
+      preHandler: reader,
+      schema: {
+        tags: ['wallet'],
+        summary: "A partner's wallet: enrolment, balance, monthly licenses",
+        params: s.partnerParams,
+        response: { 200: s.walletSchema, ...readErrors },
+      },
+    },
     async (request) => points.getWallet(partnerOf(request)),
   );
 
@@ -75,7 +88,11 @@ export function registerPointsRoutes(app: FastifyInstance, points: PointsService
     async (request, reply) => {
       const body = request.body as { amount: number; reason: string };
       const creditId = (request.headers as Record<string, string>)['idempotency-key'] as string;
-      const { wallet, replayed } = await points.credit(partnerOf(request), { creditId, amount: body.amount, reason: body.reason }, correlationIdOf(request));
+      const { wallet, replayed } = await points.credit(
+        partnerOf(request),
+        { creditId, amount: body.amount, reason: body.reason },
+        correlationIdOf(request),
+      );
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(replayed ? 200 : 201).send(wallet);
     },
@@ -95,7 +112,11 @@ export function registerPointsRoutes(app: FastifyInstance, points: PointsService
         querystring: s.exchangeQuery,
         headers: s.exchangeHeaders,
         body: s.exchangeBody,
-        response: { 200: { ...s.exchangeSchema, properties: { ...s.exchangeSchema.properties, ...s.quoteSchema.properties } }, 202: s.exchangeSchema, ...writeErrors },
+        response: {
+          200: { ...s.exchangeSchema, properties: { ...s.exchangeSchema.properties, ...s.quoteSchema.properties } },
+          202: s.exchangeSchema,
+          ...writeErrors,
+        },
       },
     },
     async (request, reply) => {
@@ -103,7 +124,12 @@ export function registerPointsRoutes(app: FastifyInstance, points: PointsService
       const { lines } = request.body as { lines: RequestedLine[] };
       const headers = request.headers as Record<string, string | undefined>;
       if ((request.query as { dryRun: boolean }).dryRun) return reply.status(200).send(await points.quote(partnerId, lines));
-      const { exchange, warnings, replayed } = await points.requestExchange(partnerId, lines, headers['idempotency-key'] ?? null, correlationIdOf(request));
+      const { exchange, warnings, replayed } = await points.requestExchange(
+        partnerId,
+        lines,
+        headers['idempotency-key'] ?? null,
+        correlationIdOf(request),
+      );
       if (replayed) reply.header('idempotent-replayed', 'true');
       const waitMs = preferredWaitMs(headers.prefer, options.maxWaitSeconds);
       const current = waitMs > 0 && exchange.status === 'pending' ? await points.waitForExchange(partnerId, exchange.exchangeId, waitMs) : exchange;
@@ -158,7 +184,7 @@ export function registerPointsRoutes(app: FastifyInstance, points: PointsService
       preHandler: pointsAdmin,
       schema: {
         tags: ['renewals'],
-        summary: "Run the monthly renewal (M4) for a month now (points-admin); it also runs by itself on the 1st",
+        summary: 'Run the monthly renewal (M4) for a month now (points-admin); it also runs by itself on the 1st',
         description: 'Safe to repeat: licenses already paid for the month are not debited again. The current or the next month only.',
         body: s.renewalBody,
         response: { 200: s.renewalSummarySchema, ...writeErrors },

@@ -1,5 +1,9 @@
 /** JSON Schemas of the points HTTP API; they validate requests and generate the OpenAPI document. */
-const partnerId = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,100}$', description: 'letters, digits, dot, dash, underscore; 1–100 characters' } as const;
+const partnerId = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9._-]{1,100}$',
+  description: 'letters, digits, dot, dash, underscore; 1–100 characters',
+} as const;
 const sku = { type: 'string', pattern: '^[A-Z0-9][A-Z0-9-]{1,39}$', description: 'upper-case letters, digits and dashes, 2–40 characters' } as const;
 const month = { type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'a UTC month, YYYY-MM' } as const;
 const idempotencyKey = {
@@ -53,7 +57,10 @@ export const exchangeSchema = {
       properties: { code: { type: 'string', description: "the pool's refusal code" }, reason: { type: 'string' } },
     },
     stalled: { type: 'boolean', description: 'the pool has not answered within the timeout; the exchange still completes or refunds when it does' },
-    warnings: { type: 'array', items: { type: 'object', properties: { sku: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } } },
+    warnings: {
+      type: 'array',
+      items: { type: 'object', properties: { sku: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 } as const;
 
@@ -111,7 +118,12 @@ export const exchangeParams = {
   properties: { partnerId, exchangeId: { type: 'string', pattern: '^[A-Za-z0-9-]{1,100}$' } },
 } as const;
 
-export const enrolmentBody = { type: 'object', additionalProperties: false, required: ['enrolled'], properties: { enrolled: { type: 'boolean' } } } as const;
+export const enrolmentBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['enrolled'],
+  properties: { enrolled: { type: 'boolean' } },
+} as const;
 
 export const creditBody = {
   type: 'object',

@@ -73,12 +73,21 @@ export class PointsProjections {
     return {
       [PointsEvents.pointsCredited]: async (event) => {
         const { data } = event as CloudEvent<PointsCreditedV1>;
-        await this.record(event, { kind: 'credit', amount: data.amount, balanceAfter: data.balanceAfter, reason: data.reason, reference: data.creditId, walletVersion: data.walletVersion, at: data.creditedAt });
+        await this.record(event, {
+          kind: 'credit',
+          amount: data.amount,
+          balanceAfter: data.balanceAfter,
+          reason: data.reason,
+          reference: data.creditId,
+          walletVersion: data.walletVersion,
+          at: data.creditedAt,
+        });
       },
       [PointsEvents.exchangeDebited]: async (event) => {
         const { data } = event as CloudEvent<ExchangeDebitedV1>;
         // Written by this service with both fields; an event without them cannot be placed in the ledger.
-        if (data.balanceAfter === undefined || data.walletVersion === undefined) throw new Error(`exchange-debited ${event.id} has no balanceAfter/walletVersion`);
+        if (data.balanceAfter === undefined || data.walletVersion === undefined)
+          throw new Error(`exchange-debited ${event.id} has no balanceAfter/walletVersion`);
         await this.record(event, {
           kind: 'exchange-debit',
           amount: -data.totalPoints,
@@ -132,7 +141,9 @@ export class PointsProjections {
   }
 
   private async record(event: CloudEvent, entry: Omit<LedgerEntry, '_id' | 'partnerId' | 'correlationId'>): Promise<void> {
-    await this.ledger.insertOne({ _id: event.id, partnerId: event.partnerid ?? event.subject, correlationId: event.correlationid, ...entry }).catch(ignoreDuplicate);
+    await this.ledger
+      .insertOne({ _id: event.id, partnerId: event.partnerid ?? event.subject, correlationId: event.correlationid, ...entry })
+      .catch(ignoreDuplicate);
   }
 
   /** Moves an exchange forward only (pending → final); a replay or a late pending finds the filter unmatched. */
@@ -142,7 +153,11 @@ export class PointsProjections {
 
   async ledgerPage(partnerId: string, limit: number, before?: number): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
     const filter = before === undefined ? { partnerId } : { partnerId, walletVersion: { $lt: before } };
-    const items = await this.ledger.find(filter).sort({ walletVersion: -1 }).limit(limit + 1).toArray();
+    const items = await this.ledger
+      .find(filter)
+      .sort({ walletVersion: -1 })
+      .limit(limit + 1)
+      .toArray();
     const page = items.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page, nextCursor: items.length > limit && last ? String(last.walletVersion) : null };

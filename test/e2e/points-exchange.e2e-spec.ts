@@ -1,0 +1,385 @@
+import { PointsEvents, type CloudEvent, type ExchangeDebitedV1, type MonthlyLapsedV1 } from '@licensing/contracts';
+import { bearer, eventually, EventTap, ServiceProcess, serviceEnv, uniqueNames } from '@licensing/testing';
+
+/**
+ * The exchange saga end to end: catalog, pool and points run as real processes (as operators run
+ * them), each with its own database, on one Kafka with this file's topic prefix. Everything is
+ * driven over HTTP; the tap reads the event stream as a data pipeline would.
+ */
+const names = uniqueNames(__filename);
+const envFor = (service: string, overrides: Record<string, string> = {}) =>
+  serviceEnv(names, { MONGO_DATABASE: `${names.database}_${service}`, QUEUE_PREFIX: `${names.queuePrefix}:${service}`, ...overrides });
+// Short enough to see an exchange flagged stalled while the pool is down.
+const pointsEnv = () => envFor('points', { POINTS_EXCHANGE_TIMEOUT_MS: '3000' });
+
+let catalog: ServiceProcess;
+let pool: ServiceProcess;
+let points: ServiceProcess;
+let tap: EventTap;
+let pointsAdmin: { authorization: string };
+const tokens = new Map<string, { authorization: string }>();
+
+interface Answer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the assertions
+  headers: Headers;
+}
+
+async function call(service: ServiceProcess, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Answer> {
+  const response = await service.fetch(path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+async function tokenOf(partnerId: string) {
+  if (!tokens.has(partnerId)) tokens.set(partnerId, await bearer({ partnerId }));
+  return tokens.get(partnerId)!;
+}
+
+/** An enrolled partner holding `balance` points, through the points-admin API. */
+async function enrolled(partnerId: string, balance: number): Promise<void> {
+  expect((await call(points, 'PUT', `/partners/${partnerId}/points/enrolment`, pointsAdmin, { enrolled: true })).status).toBe(200);
+  const credit = await call(
+    points,
+    'POST',
+    `/partners/${partnerId}/points/credits`,
+    { ...pointsAdmin, 'idempotency-key': `grant-${partnerId}` },
+    { amount: balance, reason: 'e2e grant' },
+  );
+  expect(credit.status).toBe(201);
+}
+
+const exchange = async (partnerId: string, lines: { sku: string; quantity: number }[], headers: Record<string, string> = {}) =>
+  call(points, 'POST', `/partners/${partnerId}/points/exchanges`, { ...(await tokenOf(partnerId)), ...headers }, { lines });
+
+const exchangeState = async (partnerId: string, exchangeId: string, wait = 0) =>
+  call(points, 'GET', `/partners/${partnerId}/points/exchanges/${exchangeId}`, {
+    ...(await tokenOf(partnerId)),
+    ...(wait ? { prefer: `wait=${wait}` } : {}),
+  });
+
+const wallet = async (partnerId: string) => (await call(points, 'GET', `/partners/${partnerId}/points`, pointsAdmin)).body;
+
+type LedgerEntry = { kind: string; amount: number; balanceAfter: number; reference: string; correlationId: string };
+
+async function pointsLedger(partnerId: string): Promise<LedgerEntry[]> {
+  const entries: LedgerEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Answer = await call(points, 'GET', `/partners/${partnerId}/points/ledger?limit=100${cursor ? `&before=${cursor}` : ''}`, pointsAdmin);
+    entries.push(...page.body.items);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return entries;
+}
+
+/** M2: the ledger (a projection, so eventually) sums to the balance. */
+async function settledLedger(partnerId: string): Promise<LedgerEntry[]> {
+  const { balance } = await wallet(partnerId);
+  return eventually(async () => {
+    const entries = await pointsLedger(partnerId);
+    return entries.reduce((sum, e) => sum + e.amount, 0) === balance && entries[0]?.balanceAfter === balance && entries;
+  });
+}
+
+const poolOf = async (partnerId: string) => (await call(pool, 'GET', `/partners/${partnerId}/pool`, await tokenOf(partnerId))).body;
+const monthlyStock = async (partnerId: string, sku: string): Promise<number> =>
+  ((await poolOf(partnerId)).lines ?? []).find((l: { sku: string; termMonths: number }) => l.sku === sku && l.termMonths === 1)?.available ?? 0;
+
+type Movement = { reason: string; reference: string; correlationId: string; sku: string; termMonths: number; available: number };
+const poolMovements = async (partnerId: string): Promise<Movement[]> =>
+  (await call(pool, 'GET', `/partners/${partnerId}/pool/movements?limit=200`, await tokenOf(partnerId))).body.items;
+
+const product = (sku: string, overrides: Record<string, unknown> = {}) => ({
+  sku,
+  name: `Product ${sku}`,
+  familyCode: 'endpoint',
+  terms: [1, 12],
+  managementModels: ['self', 'delegated'],
+  pointsPricePerMonth: 5,
+  ...overrides,
+});
+
+const debitsOf = (exchangeId: string) =>
+  tap.events<CloudEvent<ExchangeDebitedV1>>((e) => e.type === PointsEvents.exchangeDebited && e.data.exchangeId === exchangeId);
+
+beforeAll(async () => {
+  [catalog, pool, points] = await Promise.all([
+    ServiceProcess.start('catalog', envFor('catalog')),
+    ServiceProcess.start('pool', envFor('pool')),
+    ServiceProcess.start('points', pointsEnv()),
+  ]);
+  tap = await EventTap.start([`${names.prefix}points.events`, `${names.prefix}pool.events`]);
+  pointsAdmin = await bearer({ roles: ['points-admin'] });
+
+  const catalogAdmin = await bearer({ roles: ['catalog-admin'] });
+  expect((await call(catalog, 'POST', '/families', catalogAdmin, { code: 'endpoint', name: 'Endpoint protection' })).status).toBe(201);
+  for (const p of [
+    product('EP-MONTHLY'),
+    product('EDR-MONTHLY', { pointsPricePerMonth: 8 }),
+    product('EP-ANNUAL', { terms: [12, 24], pointsPricePerMonth: null }),
+    product('EP-LEGACY', { pointsPricePerMonth: 3 }),
+  ]) {
+    expect((await call(catalog, 'POST', '/products', catalogAdmin, p)).status).toBe(201);
+  }
+  expect((await call(catalog, 'POST', '/products/EP-LEGACY/retire', catalogAdmin)).status).toBe(200);
+
+  // Both read models must hold the catalog before the saga runs: the points quote knows every
+  // sku (EP-LEGACY as retired), and the pool takes a purchase of EP-MONTHLY and calls EP-LEGACY retired.
+  await enrolled('e2e-probe', 1000);
+  await eventually(
+    async () => {
+      const quote = await call(points, 'POST', '/partners/e2e-probe/points/exchanges?dryRun=true', pointsAdmin, {
+        lines: ['EP-MONTHLY', 'EDR-MONTHLY', 'EP-LEGACY'].map((sku) => ({ sku, quantity: 1 })),
+      });
+      const annual = await call(points, 'POST', '/partners/e2e-probe/points/exchanges?dryRun=true', pointsAdmin, {
+        lines: [{ sku: 'EP-ANNUAL', quantity: 1 }],
+      });
+      return quote.status === 200 && quote.body.warnings.length === 1 && annual.body.code === 'POINTS.NO_POINTS_PRICE';
+    },
+    30_000,
+    300,
+  );
+  const probe = await tokenOf('e2e-probe');
+  await eventually(
+    async () => {
+      const known = await call(pool, 'POST', '/partners/e2e-probe/pool/purchases', probe, {
+        orderId: 'probe-known',
+        lines: [{ sku: 'EDR-MONTHLY', termMonths: 12, quantity: 1 }],
+      });
+      const retired = await call(pool, 'POST', '/partners/e2e-probe/pool/purchases', probe, {
+        orderId: 'probe-retired',
+        lines: [{ sku: 'EP-LEGACY', termMonths: 12, quantity: 1 }],
+      });
+      return known.status < 300 && retired.body?.code === 'POOL.SKU_RETIRED';
+    },
+    30_000,
+    300,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await tap?.stop();
+  await Promise.all([points?.stop(), pool?.stop(), catalog?.stop()]);
+});
+
+describe('MSSP Command exchange across points and pool', () => {
+  it('ends with the wallet debited, the pool credited with the monthly licenses, both ledgers under one correlation id', async () => {
+    await enrolled('e2e-1', 100);
+    const response = await exchange(
+      'e2e-1',
+      [
+        { sku: 'EP-MONTHLY', quantity: 4 },
+        { sku: 'EDR-MONTHLY', quantity: 2 },
+      ],
+      {
+        'x-correlation-id': 'e2e-exchange-1',
+        prefer: 'wait=20',
+      },
+    );
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: 'completed', totalPoints: 36, correlationId: 'e2e-exchange-1' });
+    const { exchangeId } = response.body;
+
+    expect(await wallet('e2e-1')).toMatchObject({ balance: 64, pendingExchanges: 0 });
+    expect(await monthlyStock('e2e-1', 'EP-MONTHLY')).toBe(4);
+    expect(await monthlyStock('e2e-1', 'EDR-MONTHLY')).toBe(2);
+
+    const ledger = await settledLedger('e2e-1');
+    expect(ledger).toContainEqual(
+      expect.objectContaining({ kind: 'exchange-debit', amount: -36, reference: exchangeId, correlationId: 'e2e-exchange-1' }),
+    );
+    const movements = await eventually(async () => {
+      const found = (await poolMovements('e2e-1')).filter((m) => m.reason === 'points');
+      return found.length === 2 && found;
+    });
+    for (const m of movements) expect(m).toMatchObject({ termMonths: 1, correlationId: 'e2e-exchange-1' });
+    expect(movements.map((m) => [m.sku, m.available]).sort()).toEqual([
+      ['EDR-MONTHLY', 2],
+      ['EP-MONTHLY', 4],
+    ]);
+    expect(tap.events((e) => e.correlationid === 'e2e-exchange-1').map((e) => e.type)).toEqual(
+      expect.arrayContaining([PointsEvents.exchangeDebited, 'pool.stock-credited.v1', PointsEvents.exchangeCompleted]),
+    );
+  });
+
+  it('refunds an exchange for a retired sku; balance = sum of the ledger afterwards', async () => {
+    await enrolled('e2e-retired', 40);
+    const response = await exchange('e2e-retired', [{ sku: 'EP-LEGACY', quantity: 5 }], { prefer: 'wait=20' });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: 'refunded', totalPoints: 15, refund: { code: 'POOL.SKU_RETIRED' } });
+    expect(await wallet('e2e-retired')).toMatchObject({ balance: 40, holdings: [] });
+    const ledger = await settledLedger('e2e-retired');
+    expect(ledger.map((e) => [e.kind, e.amount])).toEqual([
+      ['exchange-refund', 15],
+      ['exchange-debit', -15],
+      ['credit', 40],
+    ]);
+    expect(await monthlyStock('e2e-retired', 'EP-LEGACY')).toBe(0);
+  });
+
+  it('30 concurrent exchanges against a balance that pays for 10: exactly 10 complete, the balance never below zero', async () => {
+    await enrolled('e2e-race', 50);
+    const token = await tokenOf('e2e-race');
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        call(points, 'POST', '/partners/e2e-race/points/exchanges', token, { lines: [{ sku: 'EP-MONTHLY', quantity: 1 }] }),
+      ),
+    );
+    const accepted = answers.filter((a) => a.status === 202 || a.status === 200);
+    const refused = answers.filter((a) => a.status === 409);
+    expect(accepted).toHaveLength(10);
+    expect(refused).toHaveLength(20);
+    for (const r of refused) expect(r.body.code).toBe('POINTS.INSUFFICIENT_BALANCE');
+
+    const finals = await Promise.all(accepted.map(async (a) => (await exchangeState('e2e-race', a.body.exchangeId, 20)).body.status));
+    expect(finals).toEqual(Array(10).fill('completed'));
+    expect(await wallet('e2e-race')).toMatchObject({ balance: 0 });
+    expect(await monthlyStock('e2e-race', 'EP-MONTHLY')).toBe(10);
+    const debits = (await settledLedger('e2e-race')).filter((e) => e.kind === 'exchange-debit');
+    // Every debit left a balance of its own, from 45 down to 0: none went below zero, none was lost.
+    expect(debits.map((e) => e.balanceAfter).sort((a, b) => a - b)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40, 45]);
+  });
+
+  it('with the pool stopped the exchange waits; it completes when the pool comes back, debited once and credited once', async () => {
+    await enrolled('e2e-outage', 30);
+    expect(await pool.stop()).toBe(0);
+    try {
+      const response = await exchange('e2e-outage', [{ sku: 'EDR-MONTHLY', quantity: 2 }], { 'idempotency-key': 'outage-1' });
+      expect(response.status).toBe(202);
+      expect(response.headers.get('location')).toBe(`/partners/e2e-outage/points/exchanges/${response.body.exchangeId}`);
+      const { exchangeId } = response.body;
+      // Past POINTS_EXCHANGE_TIMEOUT_MS: flagged for operators, still pending, nothing refunded.
+      const stalled = await eventually(
+        async () => {
+          const state = await exchangeState('e2e-outage', exchangeId);
+          return state.body.stalled && state.body;
+        },
+        15_000,
+        250,
+      );
+      expect(stalled).toMatchObject({ status: 'pending' });
+      const retried = await exchange('e2e-outage', [{ sku: 'EDR-MONTHLY', quantity: 2 }], { 'idempotency-key': 'outage-1' });
+      expect(retried.body.exchangeId).toBe(exchangeId);
+      expect(await wallet('e2e-outage')).toMatchObject({ balance: 14, pendingExchanges: 1 });
+
+      pool = await ServiceProcess.start('pool', envFor('pool'));
+      const final = await exchangeState('e2e-outage', exchangeId, 30);
+      expect(final.body).toMatchObject({ status: 'completed', stalled: true });
+      expect(await wallet('e2e-outage')).toMatchObject({ balance: 14, pendingExchanges: 0 });
+      expect(await monthlyStock('e2e-outage', 'EDR-MONTHLY')).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect((await poolMovements('e2e-outage')).filter((m) => m.reason === 'points')).toHaveLength(1);
+      expect((await settledLedger('e2e-outage')).filter((e) => e.reference === exchangeId)).toHaveLength(1);
+      expect(debitsOf(exchangeId)).toHaveLength(1);
+    } finally {
+      if (pool && (await pool.fetch('/health/live').catch(() => undefined)) === undefined) pool = await ServiceProcess.start('pool', envFor('pool'));
+    }
+  });
+});
+
+describe('monthly renewal (M4) with the pool', () => {
+  const nextMonth = () => {
+    const now = new Date();
+    return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 7);
+  };
+
+  it('run twice for one month debits once; a short balance lapses exactly the licenses it cannot pay, and they leave the pool', async () => {
+    await enrolled('e2e-renew-full', 100);
+    await enrolled('e2e-renew-short', 45);
+    for (const partnerId of ['e2e-renew-full', 'e2e-renew-short']) {
+      const response = await exchange(
+        partnerId,
+        [
+          { sku: 'EP-MONTHLY', quantity: 3 },
+          { sku: 'EDR-MONTHLY', quantity: 2 },
+        ],
+        { prefer: 'wait=20' },
+      );
+      expect(response.body.status).toBe('completed');
+    }
+    // Each paid 3 × 5 + 2 × 8 = 31: full keeps 69, short keeps 14.
+    expect((await wallet('e2e-renew-short')).balance).toBe(14);
+    const month = nextMonth();
+    const first = await call(points, 'POST', '/points/renewals', pointsAdmin, { month });
+    expect(first.status).toBe(200);
+    expect(first.body.wallets).toBeGreaterThanOrEqual(2);
+    const second = await call(points, 'POST', '/points/renewals', pointsAdmin, { month });
+    expect(second.body).toMatchObject({ month, wallets: 0, pointsDebited: 0, licensesRenewed: 0, licensesLapsed: 0 });
+
+    expect(await wallet('e2e-renew-full')).toMatchObject({
+      balance: 69 - 31,
+      holdings: [
+        { sku: 'EDR-MONTHLY', quantity: 2, paidThrough: month },
+        { sku: 'EP-MONTHLY', quantity: 3, paidThrough: month },
+      ],
+    });
+    // Short: the cheapest first, 2 × EP-MONTHLY (10) of 14; a third (5) or an EDR (8) does not fit in 4.
+    expect(await wallet('e2e-renew-short')).toMatchObject({ balance: 4, holdings: [{ sku: 'EP-MONTHLY', quantity: 2, paidThrough: month }] });
+    const [lapsed] = await tap.waitFor(
+      (m) => (m.json as CloudEvent).type === PointsEvents.monthlyLapsed && (m.json as CloudEvent).subject === 'e2e-renew-short',
+    );
+    expect((lapsed!.json as CloudEvent<MonthlyLapsedV1>).data).toMatchObject({
+      month,
+      lines: [
+        { sku: 'EDR-MONTHLY', quantity: 2, reason: 'insufficient-balance' },
+        { sku: 'EP-MONTHLY', quantity: 1, reason: 'insufficient-balance' },
+      ],
+    });
+    expect(tap.events((e) => e.type === PointsEvents.monthlyLapsed && e.subject === 'e2e-renew-full')).toHaveLength(0);
+
+    for (const partnerId of ['e2e-renew-full', 'e2e-renew-short']) {
+      expect((await settledLedger(partnerId)).filter((e) => e.kind === 'monthly-renewal')).toHaveLength(1);
+    }
+    // The pool acted on the lapse (M4): the licenses that were not paid left the partner's pool.
+    await eventually(
+      async () => (await monthlyStock('e2e-renew-short', 'EDR-MONTHLY')) === 0 && (await monthlyStock('e2e-renew-short', 'EP-MONTHLY')) === 2,
+    );
+    expect(await monthlyStock('e2e-renew-full', 'EP-MONTHLY')).toBe(3);
+    expect(await monthlyStock('e2e-renew-full', 'EDR-MONTHLY')).toBe(2);
+  });
+});
+
+describe('bad input over HTTP', () => {
+  const cases: [string, string, { lines: unknown } | string, number, string][] = [
+    ['a partner not enrolled', 'e2e-stranger', { lines: [{ sku: 'EP-MONTHLY', quantity: 1 }] }, 409, 'POINTS.NOT_ENROLLED'],
+    ['a zero quantity', 'e2e-input', { lines: [{ sku: 'EP-MONTHLY', quantity: 0 }] }, 400, 'REQUEST.VALIDATION_FAILED'],
+    ['a negative quantity', 'e2e-input', { lines: [{ sku: 'EP-MONTHLY', quantity: -1 }] }, 400, 'REQUEST.VALIDATION_FAILED'],
+    ['an unknown sku', 'e2e-input', { lines: [{ sku: 'NO-SUCH-SKU', quantity: 1 }] }, 400, 'POINTS.UNKNOWN_SKU'],
+    ['a sku without a points price', 'e2e-input', { lines: [{ sku: 'EP-ANNUAL', quantity: 1 }] }, 400, 'POINTS.NO_POINTS_PRICE'],
+    ['a malformed body', 'e2e-input', '{"lines": [{"sku": "EP-MONTHLY", ', 400, 'REQUEST.MALFORMED_JSON'],
+    ['a body of the wrong shape', 'e2e-input', { lines: 'EP-MONTHLY x1' }, 400, 'REQUEST.VALIDATION_FAILED'],
+  ];
+
+  beforeAll(async () => {
+    await enrolled('e2e-input', 20);
+    await settledLedger('e2e-input');
+  });
+
+  it.each(cases)('refuses %s with a stable code and changes nothing', async (_label, partnerId, body, status, code) => {
+    const before = {
+      wallet: await wallet(partnerId),
+      ledger: await pointsLedger(partnerId),
+      events: tap.events((e) => e.subject === partnerId).length,
+    };
+    const response = await call(
+      points,
+      'POST',
+      `/partners/${partnerId}/points/exchanges`,
+      { ...(await tokenOf(partnerId)), 'content-type': 'application/json' },
+      body,
+    );
+    expect(response.status).toBe(status);
+    expect(response.body).toMatchObject({ code, message: expect.any(String), correlationId: expect.any(String) });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect({
+      wallet: await wallet(partnerId),
+      ledger: await pointsLedger(partnerId),
+      events: tap.events((e) => e.subject === partnerId).length,
+    }).toEqual(before);
+  });
+});
