@@ -2,16 +2,17 @@ import { allEventSchemas, contextOf, dataschemaOf, topicOf } from '@licensing/co
 import { Authenticator, createHttpApp, createLogger, Metrics } from '@licensing/platform';
 import type { FastifyInstance } from 'fastify';
 import envelopeSchema from '../libs/contracts/src/envelope.schema.json';
+import { CATALOG_API_DESCRIPTION } from '../services/catalog/src/catalog.app';
 import { registerCatalogRoutes } from '../services/catalog/src/http/catalog.http.controller';
+import { registerPointsRoutes } from '../services/points/src/http/points.http.controller';
+import { POINTS_API_DESCRIPTION } from '../services/points/src/points.app';
 
 type Register = (app: FastifyInstance) => void;
 
 /** Each service's routes, registered on the shared HTTP edge without any connection. */
 const services: Record<string, { description: string; register: Register }> = {
-  catalog: {
-    description: 'Product families, products, modules, the product change table and points prices.',
-    register: (app) => registerCatalogRoutes(app, undefined as never),
-  },
+  catalog: { description: CATALOG_API_DESCRIPTION, register: (app) => registerCatalogRoutes(app, undefined as never) },
+  points: { description: POINTS_API_DESCRIPTION, register: (app) => registerPointsRoutes(app, undefined as never, { maxWaitSeconds: 20 }) },
 };
 
 export async function openApiDocuments(): Promise<Record<string, unknown>> {

@@ -383,3 +383,9 @@ describe('bad input over HTTP', () => {
     }).toEqual(before);
   });
 });
+
+describe('operations', () => {
+  it('the points service stops gracefully on SIGTERM (consumers, workers and connections closed)', async () => {
+    expect(await points.stop()).toBe(0);
+  });
+});

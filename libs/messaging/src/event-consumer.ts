@@ -55,7 +55,14 @@ export class EventConsumer {
     private readonly metrics?: Metrics,
   ) {
     this.log = logger.child({ component: 'consumer', group: options.groupId });
-    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30000, heartbeatInterval: 3000, allowAutoTopicCreation: false });
+    // A short fetch wait keeps shutdown quick: stopping waits for the fetch in flight.
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 1000,
+      allowAutoTopicCreation: false,
+    });
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       this.metrics?.consumerLag.set(
         { topic: payload.topic, partition: String(payload.partition), group: options.groupId },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from '@licensing/contracts';
 import { AggregateRepository, connectMongo, type MongoConnection } from '@licensing/persistence';
 import { Authenticator, createHttpApp, Metrics, type Lifecycle, type Logger, type PlatformConfig } from '@licensing/platform';
@@ -5,6 +6,7 @@ import { Queue, Worker, type ConnectionOptions, type Processor, type WorkerOptio
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
+import { CatalogReadModel } from './catalog-read-model';
 import { EventConsumer, type EventConsumerOptions } from './event-consumer';
 import { createKafka, ensureTopics, kafkaCheck, topicName } from './kafka';
 import { OutboxRelay } from './outbox-relay';
@@ -27,6 +29,8 @@ export class ServiceRuntime {
   private readonly consumers: EventConsumer[] = [];
   private readonly queues: Queue[] = [];
   private readonly workers: Worker[] = [];
+  /** BullMQ treats a connection it is given as shared and never closes it: we do, after the workers. */
+  private readonly workerConnections: Redis[] = [];
 
   private constructor(
     readonly config: PlatformConfig,
@@ -95,6 +99,19 @@ export class ServiceRuntime {
     return repository;
   }
 
+  /**
+   * The local copy of the catalog, fed by a consumer of catalog.events. An empty copy (a new
+   * database) is rebuilt by reading the topic from its start in a group of its own: rewinding
+   * the shared group would need it free of members, which it is not while another instance
+   * runs. Catalog events carry whole versioned states, so reading them again is harmless.
+   */
+  async catalogReadModel(groupId: string): Promise<CatalogReadModel> {
+    const catalog = new CatalogReadModel(this.mongo.db);
+    const group = (await catalog.isEmpty()) ? `${groupId}-rebuild-${randomUUID()}` : groupId;
+    this.consumer({ groupId: group, topics: [this.topic('catalog')], handlers: catalog.handlers(), fromBeginning: true });
+    return catalog;
+  }
+
   consumer(options: Omit<EventConsumerOptions, 'maxAttempts'> & { maxAttempts?: number }): EventConsumer {
     const consumer = new EventConsumer(
       this.kafka,
@@ -120,8 +137,10 @@ export class ServiceRuntime {
   /** A BullMQ worker; only started in the worker role. Its own connection, as BullMQ requires for blocking reads. */
   worker<T>(name: string, processor: Processor<T>, options: Partial<WorkerOptions> = {}): Worker<T> | undefined {
     if (!this.runsWorker) return undefined;
+    const connection = this.redis.duplicate();
+    this.workerConnections.push(connection);
     const worker = new Worker<T>(name, processor, {
-      connection: this.redis.duplicate(),
+      connection,
       prefix: this.config.queuePrefix,
       concurrency: 4,
       ...options,
@@ -164,11 +183,13 @@ export class ServiceRuntime {
     this.lifecycle.onClose('queues', async () => {
       await Promise.all(this.workers.map((w) => w.close()));
       await Promise.all(this.queues.map((q) => q.close()));
+      for (const connection of this.workerConnections) connection.disconnect();
     });
-    for (const consumer of this.consumers) {
-      this.lifecycle.onClose('consumer', () => consumer.stop());
-      if (this.runsApi) await consumer.start();
-    }
+    // Together: each consumer waits out its current fetch when it stops.
+    this.lifecycle.onClose('consumers', async () => {
+      await Promise.all(this.consumers.map((c) => c.stop()));
+    });
+    if (this.runsApi) for (const consumer of this.consumers) await consumer.start();
     const queueMetrics = setInterval(() => void this.sampleQueues(), 10_000);
     queueMetrics.unref();
     this.lifecycle.onClose('queue-metrics', async () => clearInterval(queueMetrics));

@@ -112,7 +112,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     if (reply.statusCode >= 500) request.log.error({ status: reply.statusCode, url: request.url }, 'request failed');
   });
   app.decorateRequest('principal');
-  app.addHook('preHandler', async (request) => {
+  // onRequest, before body validation: a request without a valid token gets 401, never a 400
+  // that would tell an anonymous caller about the body.
+  app.addHook('onRequest', async (request) => {
     if (PUBLIC_PREFIXES.some((p) => request.url.startsWith(p))) return;
     request.principal = await options.authenticator.authenticate(request.headers.authorization);
   });

@@ -10,6 +10,8 @@ import { registerCatalogRoutes } from './http/catalog.http.controller';
 export const catalogConfig = (source: Record<string, string | undefined> = process.env): PlatformConfig =>
   loadConfig((env) => readPlatformConfig(env, 'catalog', 3001), source);
 
+export const CATALOG_API_DESCRIPTION = 'Product families, products, modules, the product change table and points prices.';
+
 export interface CatalogApp {
   runtime: ServiceRuntime;
   catalog: CatalogService;
@@ -26,7 +28,7 @@ export async function startCatalog(config: PlatformConfig, lifecycle: Lifecycle)
     runtime.repository<Module>('modules'),
     runtime.repository<Product>('products'),
   );
-  const app = await runtime.http('Product families, products, modules, the product change table and points prices.', (http) => {
+  const app = await runtime.http(CATALOG_API_DESCRIPTION, (http) => {
     if (runtime.runsApi) registerCatalogRoutes(http, catalog);
   });
   await runtime.start(app);

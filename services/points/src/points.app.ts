@@ -1,5 +1,5 @@
 import { PoolEvents, type CloudEvent, type CreditRejectedV1, type StockCreditedV1 } from '@licensing/contracts';
-import { CatalogReadModel, ServiceRuntime } from '@licensing/messaging';
+import { ServiceRuntime, type CatalogReadModel } from '@licensing/messaging';
 import { createLogger, loadConfig, readPlatformConfig, type Lifecycle, type PlatformConfig } from '@licensing/platform';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
@@ -26,6 +26,9 @@ export const pointsConfig = (source: Record<string, string | undefined> = proces
     source,
   );
 
+/** The service's description in its OpenAPI document. */
+export const POINTS_API_DESCRIPTION = 'MSSP Points wallets, the MSSP Command exchange (points for monthly licenses) and the monthly renewal.';
+
 /** Consumer groups, before the deployment's topic prefix. */
 export const PointsGroups = { catalog: 'points-catalog', saga: 'points-exchange-saga', projections: 'points-projections' } as const;
 
@@ -43,7 +46,7 @@ export async function startPoints(config: PointsConfig, lifecycle: Lifecycle, op
   const runtime = await ServiceRuntime.create(config, logger, lifecycle);
   await runtime.ensureTopics('points', 'catalog', 'pool');
 
-  const catalog = new CatalogReadModel(runtime.mongo.db);
+  const catalog = await runtime.catalogReadModel(PointsGroups.catalog);
   const projections = new PointsProjections(runtime.mongo.db);
   await projections.ensureIndexes();
   const timeouts = runtime.queue<ExchangeTimeoutJob>(EXCHANGE_TIMEOUTS_QUEUE);
@@ -60,22 +63,6 @@ export async function startPoints(config: PointsConfig, lifecycle: Lifecycle, op
     onStalled: () => stalled.inc(),
   });
 
-  const catalogTopic = runtime.topic('catalog');
-  runtime.consumer({
-    groupId: PointsGroups.catalog,
-    topics: [catalogTopic],
-    handlers: catalog.handlers(),
-    // The price list comes from catalog.events alone: an empty copy (a new database) is rebuilt
-    // by reading the topic again from its start, whatever the group had committed.
-    beforeStart: async () => {
-      if (!(await catalog.isEmpty())) return;
-      try {
-        await runtime.admin.resetOffsets({ groupId: config.topicPrefix + PointsGroups.catalog, topic: catalogTopic, earliest: true });
-      } catch (error) {
-        logger.warn({ err: error }, 'the catalog read model is empty but its consumer group is active; not rewinding');
-      }
-    },
-  });
   runtime.consumer({
     groupId: PointsGroups.saga,
     topics: [runtime.topic('pool')],
@@ -85,9 +72,9 @@ export async function startPoints(config: PointsConfig, lifecycle: Lifecycle, op
     },
   });
   runtime.consumer({ groupId: PointsGroups.projections, topics: [runtime.topic('points')], handlers: projections.handlers() });
-  await registerPointsJobs(runtime, points, { timeouts, renewals }, clock, lifecycle);
+  await registerPointsJobs(runtime, points, { timeouts, renewals }, clock);
 
-  const app = await runtime.http('MSSP Points wallets, the MSSP Command exchange (points for monthly licenses) and the monthly renewal.', (http) => {
+  const app = await runtime.http(POINTS_API_DESCRIPTION, (http) => {
     if (runtime.runsApi) registerPointsRoutes(http, points, { maxWaitSeconds: config.maxWaitSeconds });
   });
   await runtime.start(app);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CatalogReadModel, ServiceRuntime } from '@licensing/messaging';
 import { createLogger, type Lifecycle } from '@licensing/platform';
 import type { FastifyInstance } from 'fastify';
@@ -38,25 +39,17 @@ export async function startPool(config: PoolConfig, lifecycle: Lifecycle): Promi
   const queue = runtime.queue<ReservationJob>(RESERVATIONS_QUEUE);
   const timeouts = new ReservationTimeouts(queue);
 
-  const catalogTopic = runtime.topic('catalog');
-  runtime.consumer({
-    groupId: PoolGroups.catalog,
-    topics: [catalogTopic],
-    handlers: catalog.handlers(),
-    // The pool's copy of the catalog comes from catalog.events alone: an empty copy is rebuilt
-    // by reading the topic again from its start.
-    beforeStart: async () => {
-      if (!(await catalog.isEmpty())) return;
-      try {
-        await runtime.admin.resetOffsets({ groupId: config.topicPrefix + PoolGroups.catalog, topic: catalogTopic, earliest: true });
-      } catch (error) {
-        // Another instance is consuming (the group is active); it fills the same collection.
-        logger.warn({ err: error }, 'catalog read model is empty but its group is active; not rewinding');
-      }
-    },
-  });
-  runtime.consumer({ groupId: PoolGroups.commands, topics: [runtime.topic('contracts'), runtime.topic('points')], handlers: poolMessageHandlers(pool, timeouts) });
-  runtime.consumer({ groupId: PoolGroups.ledger, topics: [runtime.topic('pool')], handlers: ledger.handlers() });
+  // The pool's copy of the catalog comes from catalog.events alone. An empty copy is rebuilt by
+  // reading the topic from its start in a group of its own: rewinding the shared group would
+  // need it empty of members, which it is not while another instance runs or, after a crash,
+  // until the dead member's session expires. Catalog events carry whole versioned states, so
+  // reading them again is harmless.
+  const catalogGroup = (await catalog.isEmpty()) ? `${PoolGroups.catalog}-rebuild-${randomUUID()}` : PoolGroups.catalog;
+  const consumers = [
+    runtime.consumer({ groupId: catalogGroup, topics: [runtime.topic('catalog')], handlers: catalog.handlers(), fromBeginning: true }),
+    runtime.consumer({ groupId: PoolGroups.commands, topics: [runtime.topic('contracts'), runtime.topic('points')], handlers: poolMessageHandlers(pool, timeouts) }),
+    runtime.consumer({ groupId: PoolGroups.ledger, topics: [runtime.topic('pool')], handlers: ledger.handlers() }),
+  ];
 
   const worker = runtime.worker<ReservationJob>(RESERVATIONS_QUEUE, reservationTimeoutProcessor(pool, logger.child({ component: 'reservation-timeouts' })));
   // Workaround for a ServiceRuntime leak: it gives the worker a duplicated Redis connection that
@@ -69,5 +62,10 @@ export async function startPool(config: PoolConfig, lifecycle: Lifecycle): Promi
     if (runtime.runsApi) registerPoolRoutes(http, pool);
   });
   await runtime.start(app);
+  // Workaround: the runtime stops consumers one after another and each waits for its fetch
+  // (up to 5 s); stopping them together first keeps shutdown well inside the grace period.
+  lifecycle.onClose('pool-consumers', async () => {
+    await Promise.all(consumers.map((c) => c.stop()));
+  });
   return { runtime, pool, ledger, catalog, queue, app };
 }

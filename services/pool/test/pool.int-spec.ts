@@ -69,10 +69,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await tap?.stop();
-  await publisher?.disconnect();
-  await admin?.disconnect();
-  await lifecycle.close();
+  await Promise.all([tap?.stop(), publisher?.disconnect(), admin?.disconnect(), lifecycle.close()]);
 });
 
 describe('P2 purchases over HTTP', () => {

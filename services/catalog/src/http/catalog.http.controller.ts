@@ -16,7 +16,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   app.post(
     '/families',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: { tags: ['families'], summary: 'Create a product family', body: s.createFamilyBody, response: { 201: s.familySchema, ...writeErrors } },
     },
     async (request, reply) => {
@@ -39,7 +39,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   app.patch(
     '/families/:code',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['families'],
         summary: 'Rename a product family',
@@ -54,7 +54,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   app.post(
     '/modules',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: { tags: ['modules'], summary: 'Create a module', body: s.createModuleBody, response: { 201: s.moduleSchema, ...writeErrors } },
     },
     async (request, reply) => reply.status(201).send(await catalog.createModule(request.body as ModuleDraft)),
@@ -81,7 +81,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   app.patch(
     '/modules/:sku',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['modules'],
         summary: 'Change a module',
@@ -95,7 +95,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   app.post(
     '/modules/:sku/retire',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['modules'],
         summary: 'Retire a module (kept, no longer sold)',
@@ -109,7 +109,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   app.post(
     '/products',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: { tags: ['products'], summary: 'Create a product', body: s.createProductBody, response: { 201: s.productSchema, ...writeErrors } },
     },
     async (request, reply) => reply.status(201).send(await catalog.createProduct(request.body as ProductDraft)),
@@ -129,7 +129,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   app.patch(
     '/products/:sku',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['products'],
         summary: 'Change a product',
@@ -143,7 +143,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   app.post(
     '/products/:sku/retire',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['products'],
         summary: 'Retire a product: kept with its history, no longer assignable',
@@ -168,7 +168,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   app.put(
     '/product-changes',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['product-changes'],
         summary: 'Allow a product change',
@@ -184,7 +184,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   app.delete(
     '/product-changes/:fromSku/:toSku',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['product-changes'],
         summary: 'Remove a product change',

@@ -7,6 +7,7 @@ export const PointsCodes = {
   skuRetired: 'POINTS.SKU_RETIRED',
   duplicateSku: 'POINTS.DUPLICATE_SKU',
   invalidQuantity: 'POINTS.INVALID_QUANTITY',
+  invalidAmount: 'POINTS.INVALID_AMOUNT',
   exchangeNotFound: 'POINTS.EXCHANGE_NOT_FOUND',
   idempotencyKeyReused: 'POINTS.IDEMPOTENCY_KEY_REUSED',
   renewalMonthInFuture: 'POINTS.RENEWAL_MONTH_IN_FUTURE',

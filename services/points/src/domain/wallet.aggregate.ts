@@ -107,7 +107,7 @@ export function creditPoints(
   const refusal = requireEnrolled(wallet, partnerId);
   if (refusal || !wallet) return refusal as Refusal;
   if (!Number.isInteger(credit.amount) || credit.amount < 1)
-    return refuse('invalid', 'POINTS.INVALID_AMOUNT', 'a credit is a whole number of points, at least 1');
+    return refuse('invalid', PointsCodes.invalidAmount, 'a credit is a whole number of points, at least 1');
   const next = { ...wallet, balance: wallet.balance + credit.amount, updatedAt: ctx.now.toISOString() };
   const data: PointsCreditedV1 = {
     partnerId,

@@ -9,7 +9,8 @@ type ExchangeParams = PartnerParams & { exchangeId: string };
 
 const partnerOf = (request: FastifyRequest) => (request.params as PartnerParams).partnerId;
 
-// preHandlers must be async functions: Fastify waits for a callback from a sync one.
+// Hooks must be async functions: Fastify waits for a callback from a sync one. Access checks run
+// onRequest (before body validation) except the exchange, whose rule depends on the parsed query.
 const pointsAdmin = async (request: FastifyRequest) => requireRole(request.principal, Roles.pointsAdmin);
 const reader = async (request: FastifyRequest) => requirePartnerAccess(request.principal, partnerOf(request), 'read', Roles.pointsAdmin);
 const owner = async (request: FastifyRequest) => requirePartnerAccess(request.principal, partnerOf(request), 'write');
@@ -44,7 +45,7 @@ export function registerPointsRoutes(app: FastifyInstance, points: PointsService
   app.get(
     '/partners/:partnerId/points',
     {
-      preHandler: reader,
+      onRequest: reader,
       schema: {
         tags: ['wallet'],
         summary: "A partner's wallet: enrolment, balance, monthly licenses",
@@ -58,7 +59,7 @@ export function registerPointsRoutes(app: FastifyInstance, points: PointsService
   app.put(
     '/partners/:partnerId/points/enrolment',
     {
-      preHandler: pointsAdmin,
+      onRequest: pointsAdmin,
       schema: {
         tags: ['wallet'],
         summary: 'Enrol a partner in the MSSP Points programme, or take it out (points-admin)',
@@ -74,7 +75,7 @@ export function registerPointsRoutes(app: FastifyInstance, points: PointsService
   app.post(
     '/partners/:partnerId/points/credits',
     {
-      preHandler: pointsAdmin,
+      onRequest: pointsAdmin,
       schema: {
         tags: ['wallet'],
         summary: 'Credit points bought or granted (points-admin)',
@@ -140,7 +141,7 @@ export function registerPointsRoutes(app: FastifyInstance, points: PointsService
   app.get(
     '/partners/:partnerId/points/exchanges/:exchangeId',
     {
-      preHandler: reader,
+      onRequest: reader,
       schema: {
         tags: ['exchanges'],
         summary: 'An exchange and its state (pending, completed, refunded)',
@@ -161,7 +162,7 @@ export function registerPointsRoutes(app: FastifyInstance, points: PointsService
   app.get(
     '/partners/:partnerId/points/ledger',
     {
-      preHandler: reader,
+      onRequest: reader,
       schema: {
         tags: ['wallet'],
         summary: 'Every credit, debit, refund and renewal, newest first, paginated by cursor',
@@ -181,7 +182,7 @@ export function registerPointsRoutes(app: FastifyInstance, points: PointsService
   app.post(
     '/points/renewals',
     {
-      preHandler: pointsAdmin,
+      onRequest: pointsAdmin,
       schema: {
         tags: ['renewals'],
         summary: 'Run the monthly renewal (M4) for a month now (points-admin); it also runs by itself on the 1st',

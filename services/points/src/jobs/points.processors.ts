@@ -1,7 +1,5 @@
 import type { ServiceRuntime } from '@licensing/messaging';
-import type { Lifecycle } from '@licensing/platform';
-import type { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Job, Queue } from 'bullmq';
 import { monthOf } from '../domain/points.rules';
 import type { ExchangeTimeoutJob, PointsService } from '../points.service';
 
@@ -23,22 +21,20 @@ export async function registerPointsJobs(
   points: PointsService,
   queues: { timeouts: Queue; renewals: Queue },
   clock: () => Date,
-  lifecycle: Lifecycle,
 ): Promise<void> {
   const log = runtime.logger.child({ component: 'points-jobs' });
-  const timeoutWorker = runtime.worker<ExchangeTimeoutJob | Record<string, never>>(EXCHANGE_TIMEOUTS_QUEUE, async (job: Job) => {
+  runtime.worker<ExchangeTimeoutJob | Record<string, never>>(EXCHANGE_TIMEOUTS_QUEUE, async (job: Job) => {
     if (job.name === 'exchange-sweep') return { flagged: await points.sweepStalledExchanges(log) };
     const { partnerId, exchangeId } = job.data as ExchangeTimeoutJob;
     return { stalled: await points.checkExchangeTimeout(partnerId, exchangeId, log) };
   });
-  const renewalWorker = runtime.worker(RENEWALS_QUEUE, async () => {
+  runtime.worker(RENEWALS_QUEUE, async () => {
     const month = monthOf(clock());
     const summary = await points.renewMonth(month, `renewal:${month}`);
     log.info({ ...summary }, 'monthly renewal run');
     return summary;
   });
   if (!runtime.runsWorker) return;
-  closeWorkerConnections(lifecycle, [timeoutWorker, renewalWorker]);
   // Schedulers are upserted by id, so every worker instance declaring them leaves one of each.
   await queues.timeouts.upsertJobScheduler(
     'exchange-sweep',
@@ -48,15 +44,4 @@ export async function registerPointsJobs(
   const opts = { removeOnComplete: 100, removeOnFail: 100 };
   await queues.renewals.upsertJobScheduler('monthly-renewal', { pattern: '0 0 1 * *', tz: 'UTC' }, { name: 'monthly-renewal', opts });
   await queues.renewals.upsertJobScheduler('renewal-catch-up', { pattern: '0 6 * * *', tz: 'UTC' }, { name: 'renewal-catch-up', opts });
-}
-
-/**
- * Works around libs/messaging runtime.worker(): it hands BullMQ a duplicated ioredis instance,
- * which BullMQ treats as shared and never closes, so it keeps reconnecting after shutdown and
- * holds the process open. Registered before runtime.start(), so it runs after the workers close.
- */
-function closeWorkerConnections(lifecycle: Lifecycle, workers: (Worker | undefined)[]): void {
-  lifecycle.onClose('points-worker-connections', async () => {
-    for (const worker of workers) (worker?.opts.connection as Redis | undefined)?.disconnect();
-  });
 }
