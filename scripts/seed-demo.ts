@@ -7,6 +7,8 @@ import { signToken } from '@licensing/platform';
 const secret = process.env.AUTH_JWT_SECRET;
 if (!secret) throw new Error('AUTH_JWT_SECRET is required');
 const catalogUrl = process.env.CATALOG_URL ?? 'http://127.0.0.1:3001';
+const pointsUrl = process.env.POINTS_URL ?? 'http://127.0.0.1:3004';
+const DEMO_PARTNER = 'demo-partner';
 
 const families = [
   { code: 'endpoint', name: 'Endpoint protection' },
@@ -64,10 +66,17 @@ const changes = [
   { fromSku: 'EP-ADVANCED', toSku: 'EP-ESSENTIALS', kind: 'downgrade' },
 ];
 
-async function call(base: string, method: string, path: string, token: string, body?: unknown): Promise<number> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<number> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   // 409: it exists already (a second npm start).
@@ -83,6 +92,19 @@ async function main(): Promise<void> {
   for (const product of products) created += (await call(catalogUrl, 'POST', '/products', admin, product)) === 201 ? 1 : 0;
   for (const change of changes) await call(catalogUrl, 'PUT', '/product-changes', admin, change);
   console.log(`demo catalog: ${families.length} families, ${modules.length} modules, ${products.length} products (${created} records new)`);
+
+  const pointsAdmin = await signToken(secret as string, { roles: ['points-admin'] });
+  await call(pointsUrl, 'PUT', `/partners/${DEMO_PARTNER}/points/enrolment`, pointsAdmin, { enrolled: true });
+  // The idempotency key makes a second npm start credit nothing.
+  await call(
+    pointsUrl,
+    'POST',
+    `/partners/${DEMO_PARTNER}/points/credits`,
+    pointsAdmin,
+    { amount: 500, reason: 'demo grant' },
+    { 'idempotency-key': 'demo-grant-1' },
+  );
+  console.log(`demo points: ${DEMO_PARTNER} enrolled in MSSP Points with a 500-point grant`);
 }
 
 main().catch((error: unknown) => {
