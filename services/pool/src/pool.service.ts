@@ -98,7 +98,12 @@ export class PoolService {
   }
 
   /** Runs a decision on the partner's pool; the clock is read on each attempt, so a retry decides anew. */
-  private run<R>(partnerId: string, decide: (pool: Pool | null, ctx: PoolContext) => PoolChange<R>, cause: Cause, dedupeKey?: string): Promise<Outcome<Pool, R>> {
+  private run<R>(
+    partnerId: string,
+    decide: (pool: Pool | null, ctx: PoolContext) => PoolChange<R>,
+    cause: Cause,
+    dedupeKey?: string,
+  ): Promise<Outcome<Pool, R>> {
     return this.pools.execute<R>(partnerId, (state, version) => decide(state, { now: this.clock(), version, ...cause }), dedupeKey);
   }
 
@@ -173,7 +178,11 @@ export class PoolService {
 
   async creditExchange(event: CloudEvent<ExchangeDebitedV1>): Promise<CreditResult | 'duplicate'> {
     const { partnerId, exchangeId, lines } = event.data;
-    return this.credit(event, partnerId, { creditId: exchangeId, source: 'points', lines: lines.map(({ sku, termMonths, quantity }) => ({ sku, termMonths, quantity })) });
+    return this.credit(event, partnerId, {
+      creditId: exchangeId,
+      source: 'points',
+      lines: lines.map(({ sku, termMonths, quantity }) => ({ sku, termMonths, quantity })),
+    });
   }
 
   private async credit(event: CloudEvent, partnerId: string, request: Parameters<typeof credit>[2]): Promise<CreditResult | 'duplicate'> {

@@ -22,7 +22,7 @@ const catalog: Record<string, SkuFacts> = {
   'EP-ENC': { status: 'active', terms: [12, 24, 36], trialEdition: false },
   'EP-OLD': { status: 'retired', terms: [12], trialEdition: false },
   'EP-TRIAL': { status: 'active', terms: [], trialEdition: true },
-  'PATCH': { status: 'active', terms: [12], trialEdition: false },
+  PATCH: { status: 'active', terms: [12], trialEdition: false },
 };
 const lookup: SkuLookup = (sku) => catalog[sku];
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
@@ -106,7 +106,9 @@ describe('P2 purchases', () => {
       duplicate: true,
       lines: [line('EP-PRO', 12, 5)],
     });
-    expect(refusalCode(h.run((p, c) => purchase(p, 'p-1', { orderId: 'old', lines: [line('EP-PRO', 12, 1)] }, lookup, c, past)))).toBe('POOL.ORDER_CONFLICT');
+    expect(refusalCode(h.run((p, c) => purchase(p, 'p-1', { orderId: 'old', lines: [line('EP-PRO', 12, 1)] }, lookup, c, past)))).toBe(
+      'POOL.ORDER_CONFLICT',
+    );
     expect(h.pool).toBeNull();
   });
 
@@ -261,7 +263,9 @@ describe('P2 credits', () => {
 
   it('C5 recovered licenses keep their original term, also for a retired product; trial licenses are refused', () => {
     const h = new Harness();
-    expect(h.run((p, c) => credit(p, 'p-1', { creditId: 'r-1', source: 'recovery', lines: [line('EP-OLD', 12, 2), line('EP-PRO', 36, 1)] }, lookup, c))).toEqual({
+    expect(
+      h.run((p, c) => credit(p, 'p-1', { creditId: 'r-1', source: 'recovery', lines: [line('EP-OLD', 12, 2), line('EP-PRO', 36, 1)] }, lookup, c)),
+    ).toEqual({
       outcome: 'credited',
     });
     expect(h.pool?.lines.map((l) => [l.sku, l.termMonths, l.available])).toEqual([
@@ -296,7 +300,9 @@ describe('M4 expiry of lapsed monthly licenses', () => {
   it('M4 a lapse of licenses the pool does not hold changes nothing', () => {
     const h = new Harness();
     h.buy([line('EP-PRO', 12, 1)]);
-    expect(h.run((p, c) => expire(p, { month: '2025-04', reference: 'lapse:2025-04', lines: [{ sku: 'EP-PRO', quantity: 3 }] }, c))).toEqual({ outcome: 'ignored' });
+    expect(h.run((p, c) => expire(p, { month: '2025-04', reference: 'lapse:2025-04', lines: [{ sku: 'EP-PRO', quantity: 3 }] }, c))).toEqual({
+      outcome: 'ignored',
+    });
   });
 });
 
@@ -360,7 +366,9 @@ describe('P4 the movement ledger', () => {
     const expired = -movements.filter((m) => m.reason === 'expired').reduce((n, m) => n + m.available + m.assigned + m.reserved, 0);
     const held = (h.pool?.lines ?? []).reduce((n, l) => n + l.available + l.reserved + l.assigned, 0);
     expect({ credited, expired, held }).toEqual({ credited: 18, expired: 5, held: 13 });
-    expect(movements.map((m) => m.reason)).toEqual(expect.arrayContaining(['purchase', 'points', 'recovery', 'reserved', 'committed', 'released', 'expired']));
+    expect(movements.map((m) => m.reason)).toEqual(
+      expect.arrayContaining(['purchase', 'points', 'recovery', 'reserved', 'committed', 'released', 'expired']),
+    );
     expect(movements.every((m) => m.poolVersion >= 1 && m.correlationId === 'corr-1')).toBe(true);
   });
 });

@@ -48,7 +48,9 @@ describe('P3 in one process: 50 concurrent reservations of 1 license against a s
     const updates = jest.spyOn(pool.pool.pools.collection, 'updateOne');
     const requests = Array.from({ length: 50 }, (_, i) => assignmentRequested('p-c', `c-${i}`, [line('EP-PRO', 12, 1)]));
     const results = await Promise.all(requests.map((event) => pool.pool.reserve(event)));
-    const conflicts = (await Promise.all(updates.mock.results.map((r) => r.value as Promise<{ matchedCount: number }>))).filter((r) => r.matchedCount === 0);
+    const conflicts = (await Promise.all(updates.mock.results.map((r) => r.value as Promise<{ matchedCount: number }>))).filter(
+      (r) => r.matchedCount === 0,
+    );
     updates.mockRestore();
 
     const outcomes = results.map((r) => (typeof r.result === 'string' ? r.result : r.result.outcome));
@@ -102,7 +104,9 @@ describe('P3 with two pool processes consuming at once', () => {
     const text = await (await process.fetch('/metrics')).text();
     return text
       .split('\n')
-      .filter((l) => l.startsWith('events_consumed_total') && l.includes('type="contracts.assignment-requested.v1"') && l.includes('outcome="handled"'))
+      .filter(
+        (l) => l.startsWith('events_consumed_total') && l.includes('type="contracts.assignment-requested.v1"') && l.includes('outcome="handled"'),
+      )
       .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
   };
 
@@ -123,14 +127,20 @@ describe('P3 with two pool processes consuming at once', () => {
 
     const headers = async (partnerId: string) => ({ ...(await bearer({ partnerId })), 'content-type': 'application/json' });
     const buy = async (process: ServiceProcess, partnerId: string, orderId: string, lines: Json[]) => {
-      const response = await process.fetch(`/partners/${partnerId}/pool/purchases`, { method: 'POST', headers: await headers(partnerId), body: JSON.stringify({ orderId, lines }) });
+      const response = await process.fetch(`/partners/${partnerId}/pool/purchases`, {
+        method: 'POST',
+        headers: await headers(partnerId),
+        body: JSON.stringify({ orderId, lines }),
+      });
       return response.status;
     };
     for (const [i, partnerId] of partners.entries()) {
       expect(await buy(processes[i % 2] as ServiceProcess, partnerId, `${partnerId}-stock`, [line('EP-PRO', 12, 20)])).toBe(201);
     }
 
-    const requests = partners.flatMap((partnerId) => Array.from({ length: 50 }, (_, i) => assignmentRequested(partnerId, `${partnerId}-a${i}`, [line('EP-PRO', 12, 1)])));
+    const requests = partners.flatMap((partnerId) =>
+      Array.from({ length: 50 }, (_, i) => assignmentRequested(partnerId, `${partnerId}-a${i}`, [line('EP-PRO', 12, 1)])),
+    );
     const purchases = partners.flatMap((partnerId) =>
       Array.from({ length: 20 }, (_, i) => () => buy(processes[i % 2] as ServiceProcess, partnerId, `${partnerId}-o${i}`, [line('EP-ENC', 12, 1)])),
     );

@@ -38,14 +38,20 @@ afterAll(async () => {
 
 const headers = async (partnerId: string) => ({ ...(await bearer({ partnerId })), 'content-type': 'application/json' });
 async function buy(process: ServiceProcess, partnerId: string, orderId: string, lines: Json[]): Promise<number> {
-  const response = await process.fetch(`/partners/${partnerId}/pool/purchases`, { method: 'POST', headers: await headers(partnerId), body: JSON.stringify({ orderId, lines }) });
+  const response = await process.fetch(`/partners/${partnerId}/pool/purchases`, {
+    method: 'POST',
+    headers: await headers(partnerId),
+    body: JSON.stringify({ orderId, lines }),
+  });
   return response.status;
 }
 const get = async (process: ServiceProcess, partnerId: string, query = '') =>
   (await (await process.fetch(`/partners/${partnerId}/pool${query}`, { headers: await headers(partnerId) })).json()) as Json;
 const pools = () => db.collection<AggregateDocument<Pool>>('pools');
 const answers = (partnerId: string) =>
-  tap.events<CloudEvent<Json>>((e) => (e.type === PoolEvents.licensesReserved || e.type === PoolEvents.reservationRejected) && e.data.partnerId === partnerId);
+  tap.events<CloudEvent<Json>>(
+    (e) => (e.type === PoolEvents.licensesReserved || e.type === PoolEvents.reservationRejected) && e.data.partnerId === partnerId,
+  );
 
 describe('a pool process killed between saving and publishing', () => {
   it('loses no event, and after restart the stock and the ledger agree', async () => {
@@ -57,7 +63,9 @@ describe('a pool process killed between saving and publishing', () => {
     for (const partnerId of partners) expect(await buy(victim, partnerId, `${partnerId}-stock`, [line('EP-PRO', 12, 30)])).toBe(201);
 
     // A burst in flight when the process dies: reservations from Kafka, purchases over HTTP.
-    const requests = partners.flatMap((partnerId) => Array.from({ length: 20 }, (_, i) => assignmentRequested(partnerId, `${partnerId}-a${i}`, [line('EP-PRO', 12, 1)])));
+    const requests = partners.flatMap((partnerId) =>
+      Array.from({ length: 20 }, (_, i) => assignmentRequested(partnerId, `${partnerId}-a${i}`, [line('EP-PRO', 12, 1)])),
+    );
     const orders = partners.flatMap((partnerId) => Array.from({ length: 10 }, (_, i) => ({ partnerId, orderId: `${partnerId}-o${i}` })));
     await publisher.publish(requests);
     const inFlight = orders.map((o) => buy(victim, o.partnerId, o.orderId, [line('EP-ENC', 12, 1)]).catch(() => 'lost' as const));
@@ -69,7 +77,9 @@ describe('a pool process killed between saving and publishing', () => {
     // The exact moment between the save and the publish, made certain: the pool's own use case
     // saves a purchase with its event in the outbox, and no relay runs to publish it, as when a
     // process dies right after its write.
-    const offline = new PoolService(new AggregateRepository<Pool>(db, 'pools'), new CatalogReadModel(db), new Ledger(db), { reservationTimeoutMs: 600_000 });
+    const offline = new PoolService(new AggregateRepository<Pool>(db, 'pools'), new CatalogReadModel(db), new Ledger(db), {
+      reservationTimeoutMs: 600_000,
+    });
     await offline.purchase('p-k1', { orderId: 'saved-not-published', lines: [line('EP-ENC', 12, 5)] }, 'crash-1');
     const saved = await pools().findOne({ _id: 'p-k1' });
     expect(saved?.outbox.map((e) => (e.data as Json).creditId)).toContain('saved-not-published');

@@ -38,10 +38,22 @@ export function catalogEvents(): CloudEvent[] {
     updatedAt: at,
     ...p,
   });
-  const moduleData: ModuleUpdatedV1 = { sku: 'EP-ENC', name: 'Encryption', terms: [12, 24, 36], pointsPricePerMonth: null, status: 'active', version: 1, updatedAt: at };
+  const moduleData: ModuleUpdatedV1 = {
+    sku: 'EP-ENC',
+    name: 'Encryption',
+    terms: [12, 24, 36],
+    pointsPricePerMonth: null,
+    status: 'active',
+    version: 1,
+    updatedAt: at,
+  };
   return [
     createEvent({ type: CatalogEvents.moduleUpdated, subject: 'EP-ENC', data: moduleData }),
-    createEvent({ type: CatalogEvents.productUpdated, subject: 'EP-PRO', data: product('EP-PRO', { terms: [1, 12, 24, 36], pointsPricePerMonth: 3, moduleSkus: ['EP-ENC'] }) }),
+    createEvent({
+      type: CatalogEvents.productUpdated,
+      subject: 'EP-PRO',
+      data: product('EP-PRO', { terms: [1, 12, 24, 36], pointsPricePerMonth: 3, moduleSkus: ['EP-ENC'] }),
+    }),
     createEvent({ type: CatalogEvents.productUpdated, subject: 'PATCH', data: product('PATCH', { familyCode: 'patch', terms: [12] }) }),
     createEvent({ type: CatalogEvents.productUpdated, subject: 'EP-OLD', data: product('EP-OLD', { terms: [12], status: 'retired', version: 2 }) }),
     createEvent({ type: CatalogEvents.productUpdated, subject: 'EP-TRIAL', data: product('EP-TRIAL', { trialEdition: true, terms: [] }) }),
@@ -68,7 +80,12 @@ export const contractActivated = (partnerId: string, assignmentId: string, lines
     assignmentId,
     partnerId,
     clientId: 'client-1',
-    contracts: lines.map((l, i) => ({ ...l, contractId: `${assignmentId}-k${i}`, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 1e10).toISOString() })),
+    contracts: lines.map((l, i) => ({
+      ...l,
+      contractId: `${assignmentId}-k${i}`,
+      startsAt: new Date().toISOString(),
+      endsAt: new Date(Date.now() + 1e10).toISOString(),
+    })),
     activatedAt: new Date().toISOString(),
   });
 
@@ -102,7 +119,13 @@ export const exchangeDebited = (partnerId: string, exchangeId: string, lines: { 
   });
 
 export const monthlyLapsed = (partnerId: string, month: string, lines: { sku: string; quantity: number }[]) =>
-  draft<MonthlyLapsedV1>(PointsEvents.monthlyLapsed, partnerId, { partnerId, month, lines, lapsedAt: new Date().toISOString(), renewalId: `renewal:${month}` });
+  draft<MonthlyLapsedV1>(PointsEvents.monthlyLapsed, partnerId, {
+    partnerId,
+    month,
+    lines,
+    lapsedAt: new Date().toISOString(),
+    renewalId: `renewal:${month}`,
+  });
 
 /** Publishes as the contracts, points and catalog services would, on the test's topics. */
 export function testPublisher(names: ReturnType<typeof uniqueNames>): { publisher: EventPublisher; admin: Admin } {

@@ -38,7 +38,8 @@ async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, head
 }
 
 const token = async (partnerId: string) => (tokens[partnerId] ??= await bearer({ partnerId }));
-const buy = async (partnerId: string, orderId: string, lines: LicenseLine[]) => call('POST', `/partners/${partnerId}/pool/purchases`, await token(partnerId), { orderId, lines });
+const buy = async (partnerId: string, orderId: string, lines: LicenseLine[]) =>
+  call('POST', `/partners/${partnerId}/pool/purchases`, await token(partnerId), { orderId, lines });
 const stock = async (partnerId: string) => (await call('GET', `/partners/${partnerId}/pool`, await token(partnerId))).body as Json;
 const lineOf = (body: Json, sku: string, termMonths: number) => (body.lines as Json[]).find((l) => l.sku === sku && l.termMonths === termMonths);
 
@@ -49,8 +50,9 @@ const waitForPoolEvent = async (type: string, predicate: (data: Json) => boolean
     (m) => m.json as CloudEvent<Json>,
   );
 
-/** Everything the pool stores about partners, without the outbox the relay empties. */
+/** Everything the pool stores about partners, without the outbox the relay empties, once the ledger has caught up. */
 async function stateSnapshot() {
+  await eventually(() => caughtUp(admin, `${names.prefix}pool-ledger`, `${names.prefix}pool.events`));
   const db = pool.runtime.mongo.db;
   return {
     pools: await db.collection('pools').find({}).project({ outbox: 0 }).sort({ _id: 1 }).toArray(),
@@ -180,7 +182,7 @@ describe('bad input changes nothing', () => {
     (annualPoints.data.lines[0] as { termMonths: number }).termMonths = 12;
     await publisher.sendRaw(`${names.prefix}contracts.events`, { key: 'p-m', value: '{"not json', headers: {} });
     await publisher.publish([tooFew, annualPoints]);
-    const dead = await tap.waitFor((m) => m.topic.endsWith('.dlq') && (m.key === 'p-m'), { count: 3 });
+    const dead = await tap.waitFor((m) => m.topic.endsWith('.dlq') && m.key === 'p-m', { count: 3 });
     const byReason = (reason: string) => dead.filter((m: TappedMessage) => m.headers['dlq-reason'] === reason);
     expect(byReason('malformed')).toHaveLength(1);
     expect(byReason('invalid').map((m) => m.headers['dlq-error'])).toEqual(
@@ -196,7 +198,10 @@ describe('reservations for assignments (the assignment saga)', () => {
     const lines = [line('EP-PRO', 12, 2), line('EP-ENC', 12, 2)];
     await publisher.publish([assignmentRequested('p-a', 'as-1', lines, 'saga-1')]);
     const [reserved] = await waitForPoolEvent(PoolEvents.licensesReserved, (d) => d.assignmentId === 'as-1');
-    expect(reserved).toMatchObject({ correlationid: 'saga-1', data: { partnerId: 'p-a', clientId: 'client-1', lines: [line('EP-ENC', 12, 2), line('EP-PRO', 12, 2)] } });
+    expect(reserved).toMatchObject({
+      correlationid: 'saga-1',
+      data: { partnerId: 'p-a', clientId: 'client-1', lines: [line('EP-ENC', 12, 2), line('EP-PRO', 12, 2)] },
+    });
     const held = await stock('p-a');
     expect(lineOf(held, 'EP-PRO', 12)).toMatchObject({ available: 23, reserved: 2, assigned: 0 });
     expect(held.reservations).toEqual([expect.objectContaining({ assignmentId: 'as-1', expiresAt: reserved?.data.expiresAt })]);
@@ -286,7 +291,10 @@ describe('credits and expiry', () => {
   it('M3 credits monthly licenses for a points exchange (creditId = exchangeId), or rejects the whole exchange', async () => {
     await publisher.publish([
       exchangeDebited('p-a', 'ex-1', [{ sku: 'EP-PRO', quantity: 6 }]),
-      exchangeDebited('p-a', 'ex-retired', [{ sku: 'EP-PRO', quantity: 1 }, { sku: 'EP-OLD', quantity: 1 }]),
+      exchangeDebited('p-a', 'ex-retired', [
+        { sku: 'EP-PRO', quantity: 1 },
+        { sku: 'EP-OLD', quantity: 1 },
+      ]),
       exchangeDebited('p-a', 'ex-no-monthly', [{ sku: 'EP-ENC', quantity: 1 }]),
       exchangeDebited('p-a', 'ex-unknown', [{ sku: 'NOPE', quantity: 1 }]),
     ]);
@@ -333,10 +341,13 @@ describe('idempotent consumers', () => {
     await waitForPoolEvent(PoolEvents.reservationRejected, (d) => d.assignmentId === 'r-marker');
 
     const counts = Object.fromEntries(
-      [PoolEvents.licensesReserved, PoolEvents.reservationCommitted, PoolEvents.reservationReleased, PoolEvents.stockCredited, PoolEvents.stockExpired].map((type) => [
-        type,
-        poolEvents(type, (d) => d.partnerId === 'p-r').length,
-      ]),
+      [
+        PoolEvents.licensesReserved,
+        PoolEvents.reservationCommitted,
+        PoolEvents.reservationReleased,
+        PoolEvents.stockCredited,
+        PoolEvents.stockExpired,
+      ].map((type) => [type, poolEvents(type, (d) => d.partnerId === 'p-r').length]),
     );
     expect(counts).toEqual({
       [PoolEvents.licensesReserved]: 2,
@@ -389,7 +400,9 @@ describe('P4 the movement ledger and the stock as of a past time', () => {
     await snap();
 
     const version = (await stock('p-l')).version as number;
-    await eventually(async () => (await pool.runtime.mongo.db.collection('pool_movements').findOne({ partnerId: 'p-l', poolVersion: version })) !== null);
+    await eventually(
+      async () => (await pool.runtime.mongo.db.collection('pool_movements').findOne({ partnerId: 'p-l', poolVersion: version })) !== null,
+    );
     expect(snapshots.map((s) => s.lines.length)).toEqual([2, 2, 3, 3]);
     for (const snapshot of snapshots) {
       const asOf = await call('GET', `/partners/p-l/pool?asOf=${encodeURIComponent(snapshot.at)}`, await token('p-l'));
@@ -404,7 +417,11 @@ describe('P4 the movement ledger and the stock as of a past time', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: { status: number; body?: Json } = await call('GET', `/partners/p-l/pool/movements?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers);
+      const page: { status: number; body?: Json } = await call(
+        'GET',
+        `/partners/p-l/pool/movements?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        headers,
+      );
       expect(page.status).toBe(200);
       expect(page.body?.items.length).toBeLessThanOrEqual(2);
       all.push(...(page.body?.items as Json[]));
@@ -412,8 +429,26 @@ describe('P4 the movement ledger and the stock as of a past time', () => {
       pages += 1;
     } while (cursor);
     expect(pages).toBeGreaterThan(3);
-    expect(all.map((m) => m.reason)).toEqual(['purchase', 'purchase', 'reserved', 'reserved', 'committed', 'committed', 'points', 'purchase', 'expired']);
-    expect(all[2]).toMatchObject({ sku: 'EP-ENC', termMonths: 24, available: -1, reserved: 1, assigned: 0, reference: 'l-a1', eventType: PoolEvents.licensesReserved });
+    expect(all.map((m) => m.reason)).toEqual([
+      'purchase',
+      'purchase',
+      'reserved',
+      'reserved',
+      'committed',
+      'committed',
+      'points',
+      'purchase',
+      'expired',
+    ]);
+    expect(all[2]).toMatchObject({
+      sku: 'EP-ENC',
+      termMonths: 24,
+      available: -1,
+      reserved: 1,
+      assigned: 0,
+      reference: 'l-a1',
+      eventType: PoolEvents.licensesReserved,
+    });
     expect(all.every((m) => m.id && m.correlationId && !Number.isNaN(Date.parse(m.at)))).toBe(true);
     const sorted = [...all].sort((a, b) => a.poolVersion - b.poolVersion);
     expect(all).toEqual(sorted);
@@ -451,7 +486,9 @@ describe('low-stock thresholds', () => {
     expect(low?.data).toMatchObject({ sku: 'PATCH', threshold: 4, available: 3 });
     expect((await stock('p-low')).thresholds).toEqual([{ sku: 'PATCH', threshold: 4, available: 3, low: true }]);
     expect((await call('PUT', '/partners/p-low/pool/thresholds/NOPE', await token('p-low'), { threshold: 4 })).body?.code).toBe('POOL.UNKNOWN_SKU');
-    expect((await call('PUT', '/partners/p-low/pool/thresholds/PATCH', await token('p-low'), { threshold: 0 })).body?.code).toBe('REQUEST.VALIDATION_FAILED');
+    expect((await call('PUT', '/partners/p-low/pool/thresholds/PATCH', await token('p-low'), { threshold: 0 })).body?.code).toBe(
+      'REQUEST.VALIDATION_FAILED',
+    );
     const removed = await call('DELETE', '/partners/p-low/pool/thresholds/PATCH', await token('p-low'));
     expect(removed.body?.thresholds).toEqual([]);
     await waitForPoolEvent(PoolEvents.thresholdSet, (d) => d.partnerId === 'p-low' && d.threshold === null);

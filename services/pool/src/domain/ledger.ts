@@ -64,7 +64,13 @@ function entryOf(event: CloudEvent): Entry | undefined {
     }
     case PoolEvents.reservationCommitted: {
       const d = event.data as ReservationCommittedV1;
-      return { reason: 'committed', ...(d.late ? { detail: 'late' } : {}), reference: d.assignmentId, movements: d.movements, poolVersion: d.poolVersion };
+      return {
+        reason: 'committed',
+        ...(d.late ? { detail: 'late' } : {}),
+        reference: d.assignmentId,
+        movements: d.movements,
+        poolVersion: d.poolVersion,
+      };
     }
     case PoolEvents.reservationReleased: {
       const d = event.data as ReservationReleasedV1;

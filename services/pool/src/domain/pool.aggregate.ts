@@ -94,7 +94,17 @@ export interface PoolChange<R> {
 const recent = <T>(items: T[]): T[] => items.slice(-RECENT_LIMIT);
 
 export function emptyPool(partnerId: string, now: Date): Pool {
-  return { partnerId, openedAt: null, lines: [], reservations: [], thresholds: [], orders: [], credits: [], closed: [], updatedAt: now.toISOString() };
+  return {
+    partnerId,
+    openedAt: null,
+    lines: [],
+    reservations: [],
+    thresholds: [],
+    orders: [],
+    credits: [],
+    closed: [],
+    updatedAt: now.toISOString(),
+  };
 }
 
 export const lineOf = (pool: Pool | null, sku: string, termMonths: number): PoolLine | undefined =>
@@ -252,18 +262,14 @@ export function reserve(
     const available = lineOf(base, line.sku, line.termMonths)?.available ?? 0;
     const refusal =
       lineRefusal(line, lookup(line.sku), 'reservation') ??
-      (available < line.quantity
-        ? { code: PoolCodes.insufficientStock, reason: `${line.quantity} requested, ${available} available` }
-        : undefined);
+      (available < line.quantity ? { code: PoolCodes.insufficientStock, reason: `${line.quantity} requested, ${available} available` } : undefined);
     return { ...line, available, ...refusal };
   });
   const refused = checked.filter((l) => l.code);
   if (refused.length > 0) {
     const unknownPartner = base.openedAt === null;
     const code = unknownPartner ? PoolCodes.partnerNotFound : (refused[0]?.code as string);
-    const reason = unknownPartner
-      ? `partner ${partnerId} has no pool`
-      : refused.map((l) => `${l.sku}/${l.termMonths}: ${l.reason}`).join('; ');
+    const reason = unknownPartner ? `partner ${partnerId} has no pool` : refused.map((l) => `${l.sku}/${l.termMonths}: ${l.reason}`).join('; ');
     const after: Pool = { ...base, closed: recent([...base.closed, { assignmentId: request.assignmentId, outcome: 'rejected' }]) };
     const event = draft<ReservationRejectedV1>(after, ctx, PoolEvents.reservationRejected, {
       partnerId,
@@ -306,7 +312,13 @@ export type CommitResult = { outcome: 'committed'; late: boolean } | { outcome: 
  * released by its timeout is taken again from available when the stock is still there;
  * otherwise the pool says it cannot (commit-rejected) and changes nothing.
  */
-export function commit(pool: Pool | null, partnerId: string, assignmentId: string, contractIds: string[], ctx: PoolContext): PoolChange<CommitResult> {
+export function commit(
+  pool: Pool | null,
+  partnerId: string,
+  assignmentId: string,
+  contractIds: string[],
+  ctx: PoolContext,
+): PoolChange<CommitResult> {
   const open = pool?.reservations.find((r) => r.assignmentId === assignmentId);
   const closed = pool?.closed.find((c) => c.assignmentId === assignmentId);
   if (pool && open) {
@@ -333,7 +345,11 @@ export function commit(pool: Pool | null, partnerId: string, assignmentId: strin
       const movements = lines.map((line) => movement(line, { available: -line.quantity, assigned: line.quantity }));
       return committed(pool, lines, movements, true, assignmentId, contractIds, ctx);
     }
-    return rejectCommit(PoolCodes.reservationExpired, `the reservation of ${assignmentId} was released before the activation and the stock has gone since`, lines);
+    return rejectCommit(
+      PoolCodes.reservationExpired,
+      `the reservation of ${assignmentId} was released before the activation and the stock has gone since`,
+      lines,
+    );
   }
   return rejectCommit(PoolCodes.reservationNotFound, `the pool holds no reservation for ${assignmentId}`);
 }
@@ -382,7 +398,13 @@ export function releaseExpired(pool: Pool | null, ctx: PoolContext): PoolChange<
   return released(pool, expired, 'timeout', undefined, ctx);
 }
 
-function released(pool: Pool, reservations: Reservation[], reason: 'rejected' | 'timeout', detail: string | undefined, ctx: PoolContext): PoolChange<ReleaseResult> {
+function released(
+  pool: Pool,
+  reservations: Reservation[],
+  reason: 'rejected' | 'timeout',
+  detail: string | undefined,
+  ctx: PoolContext,
+): PoolChange<ReleaseResult> {
   let lines = pool.lines;
   const events: EventDraft[] = [];
   for (const r of reservations) {
@@ -513,19 +535,32 @@ export function expire(pool: Pool | null, lapse: Lapse, ctx: PoolContext): PoolC
  * A partner's low-stock threshold for a sku (all terms together); null removes it. Setting it
  * above the available stock says at once that the stock is low.
  */
-export function setThreshold(pool: Pool | null, sku: string, threshold: number | null, facts: SkuFacts | undefined, ctx: PoolContext): PoolChange<Threshold[] | Refusal> {
+export function setThreshold(
+  pool: Pool | null,
+  sku: string,
+  threshold: number | null,
+  facts: SkuFacts | undefined,
+  ctx: PoolContext,
+): PoolChange<Threshold[] | Refusal> {
   if (!pool || pool.openedAt === null) return nothing(refuse('not-found', PoolCodes.partnerNotFound, 'this partner has no pool'));
   const existing = pool.thresholds.find((t) => t.sku === sku);
   if (threshold === null && !existing) return nothing(refuse('not-found', PoolCodes.thresholdNotFound, `no threshold for ${sku}`));
   if (threshold !== null && !facts) return nothing(refuse('invalid', PoolCodes.unknownSku, `the catalog has no sku ${sku}`));
-  if (threshold !== null && facts?.trialEdition) return nothing(refuse('invalid', PoolCodes.trialNotPooled, `${sku} is a trial edition: trials take nothing from the pool`));
+  if (threshold !== null && facts?.trialEdition)
+    return nothing(refuse('invalid', PoolCodes.trialNotPooled, `${sku} is a trial edition: trials take nothing from the pool`));
   if (existing?.threshold === threshold) return nothing(pool.thresholds);
   const others = pool.thresholds.filter((t) => t.sku !== sku);
   const thresholds = threshold === null ? others : [...others, { sku, threshold }].sort((a, b) => (a.sku < b.sku ? -1 : 1));
   const available = availableOf(pool, sku);
   const after: Pool = { ...pool, thresholds };
   const events: EventDraft[] = [
-    draft<ThresholdSetV1>(after, ctx, PoolEvents.thresholdSet, { partnerId: pool.partnerId, sku, threshold, available, setAt: ctx.now.toISOString() }),
+    draft<ThresholdSetV1>(after, ctx, PoolEvents.thresholdSet, {
+      partnerId: pool.partnerId,
+      sku,
+      threshold,
+      available,
+      setAt: ctx.now.toISOString(),
+    }),
   ];
   if (threshold !== null && available < threshold && (!existing || available >= existing.threshold)) {
     events.push(

@@ -26,7 +26,11 @@ export interface LineRefusal {
  * A recovery keeps the licenses' original term and is accepted for a retired product or a term
  * the catalog no longer sells: those licenses were paid for, and refusing them would destroy them.
  */
-export function lineRefusal(line: Pick<StockLine, 'sku' | 'termMonths'>, facts: SkuFacts | undefined, purpose: StockPurpose): LineRefusal | undefined {
+export function lineRefusal(
+  line: Pick<StockLine, 'sku' | 'termMonths'>,
+  facts: SkuFacts | undefined,
+  purpose: StockPurpose,
+): LineRefusal | undefined {
   if (!facts) return { code: PoolCodes.unknownSku, reason: `the catalog has no sku ${line.sku}` };
   if (facts.trialEdition) return { code: PoolCodes.trialNotPooled, reason: `${line.sku} is a trial edition: trials take nothing from the pool` };
   if (purpose === 'recovery') return undefined;
@@ -38,7 +42,10 @@ export function lineRefusal(line: Pick<StockLine, 'sku' | 'termMonths'>, facts: 
     return { code: PoolCodes.termNotAllowed, reason: 'a points exchange credits monthly licenses (term 1) only' };
   }
   if (!facts.terms.includes(line.termMonths)) {
-    return { code: PoolCodes.termNotAllowed, reason: `${line.sku} is not sold for ${line.termMonths} months (terms: ${facts.terms.join(', ') || 'none'})` };
+    return {
+      code: PoolCodes.termNotAllowed,
+      reason: `${line.sku} is not sold for ${line.termMonths} months (terms: ${facts.terms.join(', ') || 'none'})`,
+    };
   }
   return undefined;
 }

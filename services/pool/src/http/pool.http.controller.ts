@@ -24,7 +24,8 @@ export function registerPoolRoutes(app: FastifyInstance, pool: PoolService): voi
       schema: {
         tags: ['pool'],
         summary: 'Buy licenses into the pool (P2); taken once per orderId',
-        description: '201 when the order adds stock; 200 with duplicate true when the same order was taken before; 409 POOL.ORDER_CONFLICT for the same orderId with other lines.',
+        description:
+          '201 when the order adds stock; 200 with duplicate true when the same order was taken before; 409 POOL.ORDER_CONFLICT for the same orderId with other lines.',
         params: s.partnerParams,
         body: s.purchaseBody,
         response: { 200: s.purchaseSchema, 201: s.purchaseSchema, ...writeErrors },
@@ -103,7 +104,12 @@ export function registerPoolRoutes(app: FastifyInstance, pool: PoolService): voi
     '/partners/:partnerId/pool/thresholds/:sku',
     {
       preHandler: access('write'),
-      schema: { tags: ['pool'], summary: 'Remove the low-stock threshold of a sku', params: s.thresholdParams, response: { 200: s.poolSchema, ...writeErrors } },
+      schema: {
+        tags: ['pool'],
+        summary: 'Remove the low-stock threshold of a sku',
+        params: s.thresholdParams,
+        response: { 200: s.poolSchema, ...writeErrors },
+      },
     },
     async (request) => {
       const { partnerId, sku } = request.params as PartnerParams & { sku: string };

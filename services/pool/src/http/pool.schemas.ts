@@ -18,7 +18,11 @@ export const purchaseBody = {
   additionalProperties: false,
   required: ['orderId', 'lines'],
   properties: {
-    orderId: { type: 'string', pattern: '^[\\x21-\\x7E]{1,100}$', description: 'the order that pays for the licenses; a purchase is taken once per orderId' },
+    orderId: {
+      type: 'string',
+      pattern: '^[\\x21-\\x7E]{1,100}$',
+      description: 'the order that pays for the licenses; a purchase is taken once per orderId',
+    },
     lines: {
       type: 'array',
       minItems: 1,
@@ -27,7 +31,11 @@ export const purchaseBody = {
         type: 'object',
         additionalProperties: false,
         required: ['sku', 'termMonths', 'quantity'],
-        properties: { sku, termMonths: { ...termMonths, description: 'purchases are annual: 12, 24 or 36' }, quantity: { type: 'integer', minimum: 1, maximum: 1000000 } },
+        properties: {
+          sku,
+          termMonths: { ...termMonths, description: 'purchases are annual: 12, 24 or 36' },
+          quantity: { type: 'integer', minimum: 1, maximum: 1000000 },
+        },
       },
     },
   },
@@ -37,7 +45,14 @@ export const thresholdBody = {
   type: 'object',
   additionalProperties: false,
   required: ['threshold'],
-  properties: { threshold: { type: 'integer', minimum: 1, maximum: 1000000, description: 'stock-low is emitted when available licenses of the sku fall below it' } },
+  properties: {
+    threshold: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000000,
+      description: 'stock-low is emitted when available licenses of the sku fall below it',
+    },
+  },
 } as const;
 
 export const poolQuery = {
@@ -77,7 +92,13 @@ export const poolSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { assignmentId: { type: 'string' }, clientId: { type: 'string' }, lines: { type: 'array', items: stockLine }, reservedAt: dateTime, expiresAt: dateTime },
+        properties: {
+          assignmentId: { type: 'string' },
+          clientId: { type: 'string' },
+          lines: { type: 'array', items: stockLine },
+          reservedAt: dateTime,
+          expiresAt: dateTime,
+        },
       },
     },
   },

@@ -28,7 +28,11 @@ export class ReservationTimeouts {
 
   /** The periodic sweep; one scheduler however many workers run. */
   async scheduleSweep(everyMs: number): Promise<void> {
-    await this.queue.upsertJobScheduler(SWEEP_SCHEDULER, { every: everyMs }, { name: 'sweep', data: { kind: 'sweep' }, opts: { removeOnComplete: true, removeOnFail: 100 } });
+    await this.queue.upsertJobScheduler(
+      SWEEP_SCHEDULER,
+      { every: everyMs },
+      { name: 'sweep', data: { kind: 'sweep' }, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
   }
 }
 
@@ -37,7 +41,8 @@ export function reservationTimeoutProcessor(pool: PoolService, logger: Logger): 
   return async (job: Job<ReservationJob>) => {
     if (job.data.kind === 'timeout') {
       const result = await pool.releaseExpired(job.data.partnerId);
-      if (result.outcome === 'released') logger.info({ partnerId: job.data.partnerId, assignmentIds: result.assignmentIds }, 'reservations timed out');
+      if (result.outcome === 'released')
+        logger.info({ partnerId: job.data.partnerId, assignmentIds: result.assignmentIds }, 'reservations timed out');
       return;
     }
     for (const partnerId of await pool.partnersWithExpiredReservations()) {

@@ -97,11 +97,16 @@ export class Ledger {
         },
       ])
       .toArray();
-    return groups.map((g) => ({ sku: g._id.sku, termMonths: g._id.termMonths, available: g.available, reserved: g.reserved, assigned: g.assigned })).sort(byLine);
+    return groups
+      .map((g) => ({ sku: g._id.sku, termMonths: g._id.termMonths, available: g.available, reserved: g.reserved, assigned: g.assigned }))
+      .sort(byLine);
   }
 
   /** The lines of a past purchase as the ledger recorded them, for an order the pool no longer remembers. */
-  async purchaseLines(partnerId: string, orderId: string): Promise<{ sku: string; termMonths: StockBalance['termMonths']; quantity: number }[] | undefined> {
+  async purchaseLines(
+    partnerId: string,
+    orderId: string,
+  ): Promise<{ sku: string; termMonths: StockBalance['termMonths']; quantity: number }[] | undefined> {
     const found = await this.collection.find({ partnerId, reference: orderId, reason: 'purchase' }).sort({ poolVersion: 1, index: 1 }).toArray();
     if (found.length === 0) return undefined;
     // One purchase event per order: its lines are the movements of its first event.
