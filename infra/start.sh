@@ -124,9 +124,10 @@ EOF
   # Format once per data dir (new cluster id); later starts reuse it and skip the extra JVM.
   if [[ ! -f "$data/meta.properties" ]]; then
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    # --cluster-id=: an id may start with "-", which would read as an option after "-t".
     # No --standalone: that is for dynamic quorums and is rejected with static voters.
     "$JAVA_BIN" -Dlog4j2.configurationFile="$INFRA_SCRIPTS/kafka/log4j2.properties" -cp "$KAFKA_LIBS/*" \
-      kafka.tools.StorageTool format -t "$cluster_id" -c "$conf" --ignore-formatted \
+      kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$conf" --ignore-formatted \
       >"$INFRA_DIR/logs/kafka-format.log" 2>&1 ||
       {
         cat "$INFRA_DIR/logs/kafka-format.log" >&2

@@ -6,12 +6,15 @@ import { CATALOG_API_DESCRIPTION } from '../services/catalog/src/catalog.app';
 import { registerCatalogRoutes } from '../services/catalog/src/http/catalog.http.controller';
 import { registerPointsRoutes } from '../services/points/src/http/points.http.controller';
 import { POINTS_API_DESCRIPTION } from '../services/points/src/points.app';
+import { registerPoolRoutes } from '../services/pool/src/http/pool.http.controller';
+import { POOL_API_DESCRIPTION } from '../services/pool/src/pool.app';
 
 type Register = (app: FastifyInstance) => void;
 
 /** Each service's routes, registered on the shared HTTP edge without any connection. */
 const services: Record<string, { description: string; register: Register }> = {
   catalog: { description: CATALOG_API_DESCRIPTION, register: (app) => registerCatalogRoutes(app, undefined as never) },
+  pool: { description: POOL_API_DESCRIPTION, register: (app) => registerPoolRoutes(app, undefined as never) },
   points: { description: POINTS_API_DESCRIPTION, register: (app) => registerPointsRoutes(app, undefined as never, { maxWaitSeconds: 20 }) },
 };
 

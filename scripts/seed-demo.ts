@@ -7,6 +7,7 @@ import { signToken } from '@licensing/platform';
 const secret = process.env.AUTH_JWT_SECRET;
 if (!secret) throw new Error('AUTH_JWT_SECRET is required');
 const catalogUrl = process.env.CATALOG_URL ?? 'http://127.0.0.1:3001';
+const poolUrl = process.env.POOL_URL ?? 'http://127.0.0.1:3002';
 const pointsUrl = process.env.POINTS_URL ?? 'http://127.0.0.1:3004';
 const DEMO_PARTNER = 'demo-partner';
 
@@ -61,6 +62,16 @@ const products = [
   { sku: 'PATCH-MANAGER', name: 'Patch Manager', familyCode: 'patch', terms: [12, 24, 36], managementModels: ['self', 'delegated'] },
   { sku: 'MOBILE-SECURITY', name: 'Mobile Security', familyCode: 'mobile', terms: [12], managementModels: ['self'] },
 ];
+const demoOrder = {
+  orderId: 'demo-order-1',
+  lines: [
+    { sku: 'EP-ADVANCED', termMonths: 12, quantity: 50 },
+    { sku: 'EP-ESSENTIALS', termMonths: 24, quantity: 20 },
+    { sku: 'MOD-ENCRYPTION', termMonths: 12, quantity: 30 },
+    { sku: 'EDR-CORE', termMonths: 36, quantity: 10 },
+    { sku: 'PATCH-MANAGER', termMonths: 12, quantity: 25 },
+  ],
+};
 const changes = [
   { fromSku: 'EP-ESSENTIALS', toSku: 'EP-ADVANCED', kind: 'upgrade' },
   { fromSku: 'EP-ADVANCED', toSku: 'EP-ESSENTIALS', kind: 'downgrade' },
@@ -92,6 +103,21 @@ async function main(): Promise<void> {
   for (const product of products) created += (await call(catalogUrl, 'POST', '/products', admin, product)) === 201 ? 1 : 0;
   for (const change of changes) await call(catalogUrl, 'PUT', '/product-changes', admin, change);
   console.log(`demo catalog: ${families.length} families, ${modules.length} modules, ${products.length} products (${created} records new)`);
+
+  // The pool knows skus from catalog.events: until its copy has caught up it answers UNKNOWN_SKU.
+  const partner = await signToken(secret as string, { partnerId: DEMO_PARTNER });
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${poolUrl}/partners/${DEMO_PARTNER}/pool/purchases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${partner}`, 'content-type': 'application/json' },
+      body: JSON.stringify(demoOrder),
+    });
+    if (response.ok) break;
+    const body = await response.text();
+    if (!body.includes('POOL.UNKNOWN_SKU') || attempt === 50) throw new Error(`demo purchase: ${response.status} ${body}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  console.log(`demo pool: ${DEMO_PARTNER} holds the licenses of ${demoOrder.orderId}`);
 
   const pointsAdmin = await signToken(secret as string, { roles: ['points-admin'] });
   await call(pointsUrl, 'PUT', `/partners/${DEMO_PARTNER}/points/enrolment`, pointsAdmin, { enrolled: true });

@@ -23,6 +23,8 @@ export interface EventConsumerOptions {
   /** Called before the first fetch; e.g. to rewind the group when a read model is empty. */
   beforeStart?: () => Promise<void>;
   retryBackoffMs?: number;
+  /** Partitions handled at once; order within a partition (one partner) is kept. */
+  partitionsConcurrently?: number;
 }
 
 /** Why a message was dead-lettered, in the DLQ message's headers. */
@@ -77,6 +79,7 @@ export class EventConsumer {
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
       autoCommit: true,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachMessage: async ({ topic, partition, message, heartbeat }) => this.handle(topic, partition, message, heartbeat),
     });
   }

@@ -31,6 +31,7 @@ export class ServiceRuntime {
   private readonly workers: Worker[] = [];
   /** BullMQ treats a connection it is given as shared and never closes it: we do, after the workers. */
   private readonly workerConnections: Redis[] = [];
+  private consumersStarted = false;
 
   private constructor(
     readonly config: PlatformConfig,
@@ -115,7 +116,12 @@ export class ServiceRuntime {
   consumer(options: Omit<EventConsumerOptions, 'maxAttempts'> & { maxAttempts?: number }): EventConsumer {
     const consumer = new EventConsumer(
       this.kafka,
-      { ...options, groupId: this.config.topicPrefix + options.groupId, maxAttempts: options.maxAttempts ?? this.config.consumerMaxAttempts },
+      {
+        ...options,
+        groupId: this.config.topicPrefix + options.groupId,
+        maxAttempts: options.maxAttempts ?? this.config.consumerMaxAttempts,
+        partitionsConcurrently: options.partitionsConcurrently ?? this.config.consumerConcurrency,
+      },
       this.publisher,
       this.logger,
       this.metrics,
@@ -152,6 +158,9 @@ export class ServiceRuntime {
 
   readiness(): Record<string, () => Promise<void>> {
     return {
+      consumers: async () => {
+        if (!this.consumersStarted) throw new Error('consumers have not joined their groups yet');
+      },
       mongo: this.mongo.ping,
       kafka: kafkaCheck(this.admin),
       redis: async () => {
@@ -189,15 +198,15 @@ export class ServiceRuntime {
     this.lifecycle.onClose('consumers', async () => {
       await Promise.all(this.consumers.map((c) => c.stop()));
     });
-    if (this.runsApi) for (const consumer of this.consumers) await consumer.start();
     const queueMetrics = setInterval(() => void this.sampleQueues(), 10_000);
     queueMetrics.unref();
     this.lifecycle.onClose('queue-metrics', async () => clearInterval(queueMetrics));
-    if (app) {
-      this.lifecycle.onClose('http', () => app.close());
-      // The worker role listens too, for health and metrics; its routes refuse nothing special.
-      await app.listen({ host: this.config.host, port: this.config.port });
-    }
+    if (app) this.lifecycle.onClose('http', () => app.close());
+    // Listen first: joining consumer groups can take a session timeout after a crash, and
+    // health and metrics must answer meanwhile (readiness says "consumers" until joined).
+    if (app) await app.listen({ host: this.config.host, port: this.config.port });
+    if (this.runsApi) for (const consumer of this.consumers) await consumer.start();
+    this.consumersStarted = true;
   }
 
   private async sampleQueues(): Promise<void> {

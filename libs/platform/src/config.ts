@@ -90,6 +90,7 @@ export interface PlatformConfig {
   queuePrefix: string;
   outboxSweepMs: number;
   consumerMaxAttempts: number;
+  consumerConcurrency: number;
   auth: { secret?: string; jwksUrl?: string; issuer: string; audience: string };
 }
 
@@ -113,6 +114,7 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     queuePrefix: env.string('QUEUE_PREFIX', { default: 'licensing', pattern: /^[a-zA-Z0-9:_-]+$/ }),
     outboxSweepMs: env.int('OUTBOX_SWEEP_MS', { default: 2000, min: 50 }),
     consumerMaxAttempts: env.int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1, max: 100 }),
+    consumerConcurrency: env.int('CONSUMER_PARTITIONS_CONCURRENCY', { default: 3, min: 1, max: 100 }),
     auth: {
       secret,
       jwksUrl,

@@ -59,7 +59,12 @@ export class LocalInfrastructure {
       REDIS_PORT: String(await freePort()),
     };
     const infra = new LocalInfrastructure(dir, env, servers);
-    await infra.startServers(servers);
+    try {
+      await infra.startServers(servers);
+    } catch (error) {
+      await infra.stopServers(servers, true).catch(() => undefined);
+      throw error;
+    }
     return infra;
   }
 

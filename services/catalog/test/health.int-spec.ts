@@ -25,10 +25,10 @@ afterAll(async () => {
 });
 
 describe('/health/ready', () => {
-  it('is ready when Mongo, Kafka and Redis answer, and /health/live answers regardless', async () => {
+  it('is ready when its consumers have joined and Mongo, Kafka and Redis answer, and /health/live answers regardless', async () => {
     expect(await readiness()).toEqual({
       status: 200,
-      body: { status: 'ready', checks: { mongo: { status: 'up' }, kafka: { status: 'up' }, redis: { status: 'up' } } },
+      body: { status: 'ready', checks: { consumers: { status: 'up' }, mongo: { status: 'up' }, kafka: { status: 'up' }, redis: { status: 'up' } } },
     });
     expect((await catalog.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
   });

@@ -10,6 +10,9 @@ import { poolMessageHandlers } from './messaging/pool.message.controller';
 import type { PoolConfig } from './pool.config';
 import { PoolService } from './pool.service';
 
+export const POOL_API_DESCRIPTION =
+  'Partner license pools: stock per sku and term, purchases, reservations for assignments, credits, the movement ledger.';
+
 export { poolConfig, type PoolConfig } from './pool.config';
 
 export interface PoolApp {
@@ -48,12 +51,9 @@ export async function startPool(config: PoolConfig, lifecycle: Lifecycle): Promi
   runtime.worker<ReservationJob>(RESERVATIONS_QUEUE, reservationTimeoutProcessor(pool, logger.child({ component: 'reservation-timeouts' })));
   if (runtime.runsWorker) await timeouts.scheduleSweep(config.reservationSweepMs);
 
-  const app = await runtime.http(
-    'Partner license pools: stock per sku and term, purchases, reservations for assignments, credits, the movement ledger.',
-    (http) => {
-      if (runtime.runsApi) registerPoolRoutes(http, pool);
-    },
-  );
+  const app = await runtime.http(POOL_API_DESCRIPTION, (http) => {
+    if (runtime.runsApi) registerPoolRoutes(http, pool);
+  });
   await runtime.start(app);
   return { runtime, pool, ledger, catalog, queue, app };
 }

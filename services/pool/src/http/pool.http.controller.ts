@@ -7,7 +7,8 @@ import * as s from './pool.schemas';
 
 type PartnerParams = { partnerId: string };
 
-/** A partner's token reaches only its own pool; support reads any pool and changes nothing. */
+/** A partner's token reaches only its own pool; support reads any pool and changes nothing. Checked on
+ * request, before the body is validated: a stranger learns nothing about the body. */
 const access = (mode: 'read' | 'write') => async (request: FastifyRequest) =>
   requirePartnerAccess(request.principal, (request.params as PartnerParams).partnerId, mode);
 
@@ -20,7 +21,7 @@ export function registerPoolRoutes(app: FastifyInstance, pool: PoolService): voi
   app.post(
     '/partners/:partnerId/pool/purchases',
     {
-      preHandler: access('write'),
+      onRequest: access('write'),
       schema: {
         tags: ['pool'],
         summary: 'Buy licenses into the pool (P2); taken once per orderId',
@@ -40,7 +41,7 @@ export function registerPoolRoutes(app: FastifyInstance, pool: PoolService): voi
   app.get(
     '/partners/:partnerId/pool',
     {
-      preHandler: access('read'),
+      onRequest: access('read'),
       schema: {
         tags: ['pool'],
         summary: 'The stock per sku and term (available, reserved, assigned), thresholds and open reservations; with asOf, the stock at that time',
@@ -59,7 +60,7 @@ export function registerPoolRoutes(app: FastifyInstance, pool: PoolService): voi
   app.get(
     '/partners/:partnerId/pool/movements',
     {
-      preHandler: access('read'),
+      onRequest: access('read'),
       schema: {
         tags: ['pool'],
         summary: 'The movement ledger (P4): every change with its reason, reference, correlation id and time, oldest first',
@@ -85,7 +86,7 @@ export function registerPoolRoutes(app: FastifyInstance, pool: PoolService): voi
   app.put(
     '/partners/:partnerId/pool/thresholds/:sku',
     {
-      preHandler: access('write'),
+      onRequest: access('write'),
       schema: {
         tags: ['pool'],
         summary: 'Set the low-stock threshold of a sku (all terms together)',
@@ -103,7 +104,7 @@ export function registerPoolRoutes(app: FastifyInstance, pool: PoolService): voi
   app.delete(
     '/partners/:partnerId/pool/thresholds/:sku',
     {
-      preHandler: access('write'),
+      onRequest: access('write'),
       schema: {
         tags: ['pool'],
         summary: 'Remove the low-stock threshold of a sku',
