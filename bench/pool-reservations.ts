@@ -10,18 +10,19 @@
  * BENCH_TIMEOUT_MS (default 180000).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  CatalogEvents,
-  ContractsEvents,
-  createEvent,
-  PoolEvents,
-  type AssignmentRequestedV1,
-  type CloudEvent,
-  type ProductUpdatedV1,
-} from '@licensing/contracts';
+import { CatalogEvents, ContractsEvents, createEvent, PoolEvents, type AssignmentRequestedV1, type CloudEvent } from '@licensing/contracts';
 import { createKafka, EventPublisher } from '@licensing/messaging';
 import { createLogger } from '@licensing/platform';
-import { EventTap, LocalInfrastructure, ServiceProcess, TEST_JWT_SECRET, tokenFor, uniqueNames, urlsFromEnv } from '@licensing/testing';
+import {
+  EventTap,
+  LocalInfrastructure,
+  productUpdated,
+  ServiceProcess,
+  TEST_JWT_SECRET,
+  tokenFor,
+  uniqueNames,
+  urlsFromEnv,
+} from '@licensing/testing';
 
 const int = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -68,20 +69,8 @@ async function main(): Promise<void> {
     pool = await ServiceProcess.start('pool', env, { readyTimeoutMs: 60_000 });
     tap = await EventTap.start([`${names.prefix}pool.events`], urls.KAFKA_BROKERS);
 
-    const product: ProductUpdatedV1 = {
-      sku: SKU,
-      name: 'Bench product',
-      familyCode: 'bench',
-      trialEdition: false,
-      terms: [12],
-      managementModels: ['self'],
-      moduleSkus: [],
-      pointsPricePerMonth: null,
-      status: 'active',
-      changes: [],
-      version: 1,
-      updatedAt: new Date().toISOString(),
-    };
+    const product = productUpdated(SKU, { name: 'Bench product', familyCode: 'bench', terms: [12] });
+
     await publisher.publish([createEvent({ type: CatalogEvents.productUpdated, subject: SKU, data: product })]);
 
     // Stock for every request; the catalog copy may need a moment to arrive.

@@ -9,7 +9,7 @@ import {
 } from '@licensing/contracts';
 import { AggregateRepository, connectMongo, type MongoConnection } from '@licensing/persistence';
 import { createLogger, Metrics } from '@licensing/platform';
-import { EventTap, eventually, uniqueNames } from '@licensing/testing';
+import { EventTap, eventually, productUpdated, uniqueNames } from '@licensing/testing';
 import type { Kafka, Producer } from 'kafkajs';
 import { CatalogReadModel, createKafka, ensureTopics, EventConsumer, EventPublisher, OutboxRelay, DlqHeaders } from '../src';
 
@@ -23,20 +23,7 @@ let producer: Producer;
 let tap: EventTap;
 const closers: (() => Promise<unknown>)[] = [];
 
-const product = (sku: string, version = 1): ProductUpdatedV1 => ({
-  sku,
-  name: sku,
-  familyCode: 'endpoint',
-  trialEdition: false,
-  terms: [12],
-  managementModels: ['self'],
-  moduleSkus: [],
-  pointsPricePerMonth: null,
-  status: 'active',
-  changes: [],
-  version,
-  updatedAt: new Date().toISOString(),
-});
+const product = (sku: string): ProductUpdatedV1 => productUpdated(sku, { terms: [12] });
 
 const familyDraft = (code: string): EventDraft<FamilyUpdatedV1> => ({
   type: CatalogEvents.familyUpdated,

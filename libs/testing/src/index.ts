@@ -4,3 +4,4 @@ export * from './names';
 export * from './service-env';
 export * from './tokens';
 export * from './service-process';
+export * from './fixtures';

@@ -12,7 +12,7 @@ import {
   type StockCreditedV1,
 } from '@licensing/contracts';
 import { Lifecycle } from '@licensing/platform';
-import { bearer, eventually, EventTap, serviceEnv, uniqueNames } from '@licensing/testing';
+import { bearer, eventually, EventTap, productUpdated, serviceEnv, uniqueNames } from '@licensing/testing';
 import { pointsConfig, startPoints, type PointsApp } from '../src/points.app';
 
 /**
@@ -28,21 +28,9 @@ let admin: { authorization: string };
 let support: { authorization: string };
 const partners: Record<string, { authorization: string }> = {};
 
-const product = (sku: string, overrides: Partial<ProductUpdatedV1> = {}): ProductUpdatedV1 => ({
-  sku,
-  name: `Product ${sku}`,
-  familyCode: 'endpoint',
-  trialEdition: false,
-  terms: [1, 12],
-  managementModels: ['self'],
-  moduleSkus: [],
-  pointsPricePerMonth: 5,
-  status: 'active',
-  changes: [],
-  version: 1,
-  updatedAt: new Date().toISOString(),
-  ...overrides,
-});
+// Sold monthly at 5 points per license-month unless overridden.
+const product = (sku: string, overrides: Partial<ProductUpdatedV1> = {}): ProductUpdatedV1 =>
+  productUpdated(sku, { terms: [1, 12], pointsPricePerMonth: 5, ...overrides });
 
 const publish = (events: CloudEvent[]) => points.runtime.publisher.publish(events);
 

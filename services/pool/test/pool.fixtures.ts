@@ -17,27 +17,14 @@ import {
 } from '@licensing/contracts';
 import { createKafka, EventPublisher } from '@licensing/messaging';
 import { createLogger } from '@licensing/platform';
-import type { uniqueNames } from '@licensing/testing';
+import { productUpdated, type uniqueNames } from '@licensing/testing';
 import type { Admin } from 'kafkajs';
 
 /** The catalog the pool tests sell from, as catalog.events carries it. */
 export function catalogEvents(): CloudEvent[] {
   const at = new Date().toISOString();
-  const product = (sku: string, p: Partial<ProductUpdatedV1>): ProductUpdatedV1 => ({
-    sku,
-    name: sku,
-    familyCode: 'endpoint',
-    trialEdition: false,
-    terms: [12, 24, 36],
-    managementModels: ['self'],
-    moduleSkus: [],
-    pointsPricePerMonth: null,
-    status: 'active',
-    changes: [],
-    version: 1,
-    updatedAt: at,
-    ...p,
-  });
+  const product = (sku: string, p: Partial<ProductUpdatedV1>): ProductUpdatedV1 => productUpdated(sku, { name: sku, updatedAt: at, ...p });
+
   const moduleData: ModuleUpdatedV1 = {
     sku: 'EP-ENC',
     name: 'Encryption',

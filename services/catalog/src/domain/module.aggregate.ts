@@ -1,16 +1,11 @@
-import type { CatalogStatus, EventDraft, ModuleUpdatedV1, Term } from '@licensing/contracts';
+import type { EventDraft, ModuleUpdatedV1 } from '@licensing/contracts';
 import { CatalogEvents } from '@licensing/contracts';
 import { refuse, type Refusal } from '@licensing/platform';
 import { MONTHLY_TERM } from './catalog.rules';
 
-export interface Module {
-  sku: string;
-  name: string;
-  terms: Term[];
-  pointsPricePerMonth: number | null;
-  status: CatalogStatus;
+/** The module as it is published, with when it was created and retired. */
+export interface Module extends Omit<ModuleUpdatedV1, 'version'> {
   createdAt: string;
-  updatedAt: string;
   retiredAt: string | null;
 }
 

@@ -1,21 +1,11 @@
-import type { CatalogStatus, ChangeKind, EventDraft, ManagementModel, ProductUpdatedV1, Term } from '@licensing/contracts';
+import type { ChangeKind, EventDraft, ProductUpdatedV1, Term } from '@licensing/contracts';
 import { CatalogEvents } from '@licensing/contracts';
 import { refuse, type Refusal } from '@licensing/platform';
 import { MONTHLY_TERM } from './catalog.rules';
 
-export interface Product {
-  sku: string;
-  name: string;
-  familyCode: string;
-  trialEdition: boolean;
-  terms: Term[];
-  managementModels: ManagementModel[];
-  moduleSkus: string[];
-  pointsPricePerMonth: number | null;
-  status: CatalogStatus;
-  changes: { toSku: string; kind: ChangeKind }[];
+/** The product as it is published, with when it was created and retired. */
+export interface Product extends Omit<ProductUpdatedV1, 'version'> {
   createdAt: string;
-  updatedAt: string;
   retiredAt: string | null;
 }
 

@@ -1,0 +1,18 @@
+import type { ProductUpdatedV1 } from '@licensing/contracts';
+
+/** A product as catalog.events carries it: an active annual product unless overridden. */
+export const productUpdated = (sku: string, overrides: Partial<ProductUpdatedV1> = {}): ProductUpdatedV1 => ({
+  sku,
+  name: `Product ${sku}`,
+  familyCode: 'endpoint',
+  trialEdition: false,
+  terms: [12, 24, 36],
+  managementModels: ['self'],
+  moduleSkus: [],
+  pointsPricePerMonth: null,
+  status: 'active',
+  changes: [],
+  version: 1,
+  updatedAt: new Date().toISOString(),
+  ...overrides,
+});
