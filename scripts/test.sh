@@ -10,6 +10,6 @@ bash infra/provision.sh
 echo "typecheck and lint"
 npx tsc -p tsconfig.json --noEmit
 npx eslint --max-warnings=0 .
-npx prettier --check . >/dev/null
+npx prettier --check --log-level=warn .
 npx jest --ci "$@"
 echo "npm test took $(($(date +%s) - started))s"
