@@ -25,6 +25,8 @@ export interface EventConsumerOptions {
   retryBackoffMs?: number;
   /** Partitions handled at once; order within a partition (one partner) is kept. */
   partitionsConcurrently?: number;
+  /** How long the group waits for a silent member (a crashed one) before it moves its partitions. */
+  sessionTimeoutMs?: number;
 }
 
 /** Why a message was dead-lettered, in the DLQ message's headers. */
@@ -58,10 +60,11 @@ export class EventConsumer {
   ) {
     this.log = logger.child({ component: 'consumer', group: options.groupId });
     // A short fetch wait keeps shutdown quick: stopping waits for the fetch in flight.
+    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      sessionTimeout,
+      heartbeatInterval: Math.floor(sessionTimeout / 10),
       maxWaitTimeInMs: 1000,
       allowAutoTopicCreation: false,
     });

@@ -121,6 +121,7 @@ export class ServiceRuntime {
         groupId: this.config.topicPrefix + options.groupId,
         maxAttempts: options.maxAttempts ?? this.config.consumerMaxAttempts,
         partitionsConcurrently: options.partitionsConcurrently ?? this.config.consumerConcurrency,
+        sessionTimeoutMs: options.sessionTimeoutMs ?? this.config.consumerSessionTimeoutMs,
       },
       this.publisher,
       this.logger,

@@ -91,6 +91,7 @@ export interface PlatformConfig {
   outboxSweepMs: number;
   consumerMaxAttempts: number;
   consumerConcurrency: number;
+  consumerSessionTimeoutMs: number;
   auth: { secret?: string; jwksUrl?: string; issuer: string; audience: string };
 }
 
@@ -115,6 +116,7 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     outboxSweepMs: env.int('OUTBOX_SWEEP_MS', { default: 2000, min: 50 }),
     consumerMaxAttempts: env.int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1, max: 100 }),
     consumerConcurrency: env.int('CONSUMER_PARTITIONS_CONCURRENCY', { default: 3, min: 1, max: 100 }),
+    consumerSessionTimeoutMs: env.int('CONSUMER_SESSION_TIMEOUT_MS', { default: 30_000, min: 6_000, max: 300_000 }),
     auth: {
       secret,
       jwksUrl,

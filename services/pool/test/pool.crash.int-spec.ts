@@ -16,7 +16,8 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 jest.setTimeout(120_000);
 
 const names = uniqueNames(__filename);
-const env = serviceEnv(names, { POOL_RESERVATION_TIMEOUT_MS: '600000' });
+// A short session: the restarted process takes over the killed one's partitions sooner.
+const env = serviceEnv(names, { POOL_RESERVATION_TIMEOUT_MS: '600000', CONSUMER_SESSION_TIMEOUT_MS: '8000' });
 const partners = ['p-k1', 'p-k2', 'p-k3'];
 const processes: ServiceProcess[] = [];
 let tap: EventTap;
