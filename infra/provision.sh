@@ -29,6 +29,24 @@ fi
 
 pom_sum() { sha256sum "$KAFKA_POM" | cut -d' ' -f1; }
 
+# Copies a pom's runtime classpath from Maven Central into a fresh temp folder under HOME_DIR
+# (left over ones from killed runs are removed first) and prints that folder; the jars are in
+# its libs/. Maven's output goes to a file, shown only on failure: -q still prints colour codes.
+# It runs in a subshell, so the caller adds the folder to TMP_DIRS for the exit clean-up.
+fetch_jars() {
+  local name="$1" home_dir="$2" pom="$3" tmp
+  mkdir -p "$home_dir"
+  rm -rf "$home_dir"/fetch.tmp.*
+  tmp="$(mktemp -d "$home_dir/fetch.tmp.XXXXXX")"
+  if ! mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies \
+    -DoutputDirectory="$tmp/libs" -DincludeScope=runtime >"$tmp/mvn.log" 2>&1; then
+    cat "$tmp/mvn.log" >&2
+    rm -rf "$tmp"
+    die "$name: Maven could not download the jars of $pom (see above)"
+  fi
+  printf '%s\n' "$tmp"
+}
+
 # Kafka: the broker's runtime classpath from Maven Central. The marker holds the pom's hash so an
 # edited pom (other jars) re-downloads, and is written last so a half download is redone.
 provision_kafka() {
@@ -39,16 +57,8 @@ provision_kafka() {
   fi
   need "$JAVA_BIN" "Kafka $KAFKA_VERSION needs Java 17+ (apt-get install openjdk-17-jre-headless)"
   need mvn "the Kafka jars are fetched with Maven (apt-get install maven)"
-  mkdir -p "$KAFKA_HOME"
-  rm -rf "$KAFKA_HOME"/libs.tmp.*
-  tmp="$(mktemp -d "$KAFKA_HOME/libs.tmp.XXXXXX")"
+  tmp="$(fetch_jars kafka "$KAFKA_HOME" "$KAFKA_POM")"
   TMP_DIRS+=("$tmp")
-  # Output goes to a file and is shown only on failure: -q still prints colour codes.
-  if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies \
-    -DoutputDirectory="$tmp/libs" -DincludeScope=runtime >"$tmp/mvn.log" 2>&1; then
-    cat "$tmp/mvn.log" >&2
-    die "kafka: Maven could not download the broker jars (see above)"
-  fi
   [[ -f "$tmp/libs/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "kafka: Maven finished but kafka_2.13-$KAFKA_VERSION.jar is missing"
   rm -f "$marker"
   rm -rf "$KAFKA_LIBS"
@@ -70,15 +80,8 @@ provision_mongo() {
   need "$JAVA_BIN" "mongo-java-server needs Java 17+ (apt-get install openjdk-17-jdk-headless)"
   need javac "the server's main class is compiled here (apt-get install openjdk-17-jdk-headless)"
   need mvn "the mongo-java-server jars are fetched with Maven (apt-get install maven)"
-  mkdir -p "$MONGO_HOME"
-  rm -rf "$MONGO_HOME"/build.tmp.*
-  tmp="$(mktemp -d "$MONGO_HOME/build.tmp.XXXXXX")"
+  tmp="$(fetch_jars mongo "$MONGO_HOME" "$MONGO_POM")"
   TMP_DIRS+=("$tmp")
-  if ! mvn -q -B -Dstyle.color=never -f "$MONGO_POM" dependency:copy-dependencies \
-    -DoutputDirectory="$tmp/libs" -DincludeScope=runtime >"$tmp/mvn.log" 2>&1; then
-    cat "$tmp/mvn.log" >&2
-    die "mongo: Maven could not download mongo-java-server (see above)"
-  fi
   javac -nowarn -cp "$tmp/libs/*" -d "$tmp/classes" "$MONGO_MAIN" || die "mongo: compiling $MONGO_MAIN failed"
   rm -f "$marker"
   rm -rf "$MONGO_HOME/libs" "$MONGO_HOME/classes"
