@@ -10,7 +10,7 @@
  * BENCH_TIMEOUT_MS (default 180000).
  */
 import { randomUUID } from 'node:crypto';
-import { CatalogEvents, ContractsEvents, createEvent, PoolEvents, type AssignmentRequestedV1, type CloudEvent } from '@licensing/contracts';
+import { CatalogEvents, ContractsEvents, createEvent, PoolEvents, type AssignmentRequestedV1, type CloudEvent } from '@licensing/events';
 import { createKafka, EventPublisher } from '@licensing/messaging';
 import { createLogger } from '@licensing/platform';
 import {

@@ -1,7 +1,7 @@
-import { allEventSchemas, contextOf, dataschemaOf, topicOf } from '@licensing/contracts';
+import { allEventSchemas, contextOf, dataschemaOf, topicOf } from '@licensing/events';
 import { Authenticator, createHttpApp, createLogger, Metrics } from '@licensing/platform';
 import type { FastifyInstance } from 'fastify';
-import envelopeSchema from '../libs/contracts/src/envelope.schema.json';
+import envelopeSchema from '../libs/events/src/envelope.schema.json';
 import { CATALOG_API_DESCRIPTION } from '../services/catalog/src/catalog.app';
 import { registerCatalogRoutes } from '../services/catalog/src/http/catalog.http.controller';
 import { registerPointsRoutes } from '../services/points/src/http/points.http.controller';

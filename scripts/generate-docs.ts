@@ -1,6 +1,6 @@
 /**
  * Writes the generated parts of docs/: the OpenAPI document of each service (from the routes'
- * own schemas) and the AsyncAPI event catalog (from the JSON Schemas in libs/contracts).
+ * own schemas) and the AsyncAPI event catalog (from the JSON Schemas in libs/events).
  * `npm run docs` rewrites them; a test fails when the committed files are stale.
  */
 import { writeFileSync } from 'node:fs';

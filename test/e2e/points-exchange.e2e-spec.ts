@@ -1,4 +1,4 @@
-import { PointsEvents, type CloudEvent, type ExchangeDebitedV1, type MonthlyLapsedV1 } from '@licensing/contracts';
+import { PointsEvents, type CloudEvent, type ExchangeDebitedV1, type MonthlyLapsedV1 } from '@licensing/events';
 import { bearer, eventually, EventTap, ServiceProcess, serviceEnv, uniqueNames } from '@licensing/testing';
 
 /**

@@ -1,4 +1,4 @@
-import { CatalogEvents, type CatalogStatus, type CloudEvent, type ModuleUpdatedV1, type ProductUpdatedV1, type Term } from '@licensing/contracts';
+import { CatalogEvents, type CatalogStatus, type CloudEvent, type ModuleUpdatedV1, type ProductUpdatedV1, type Term } from '@licensing/events';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import type { EventHandler } from './event-consumer';
 

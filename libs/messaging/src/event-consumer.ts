@@ -1,4 +1,4 @@
-import { dlqTopicOf, validateEvent, type CloudEvent } from '@licensing/contracts';
+import { dlqTopicOf, validateEvent, type CloudEvent } from '@licensing/events';
 import type { Logger, Metrics } from '@licensing/platform';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { EventPublisher } from './publisher';

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
-import { dlqTopicOf, topicOf, type Context } from '@licensing/contracts';
+import { dlqTopicOf, topicOf, type Context } from '@licensing/events';
 import type { Logger } from '@licensing/platform';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';

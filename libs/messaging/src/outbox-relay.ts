@@ -1,4 +1,4 @@
-import type { CloudEvent } from '@licensing/contracts';
+import type { CloudEvent } from '@licensing/events';
 import type { Logger, Metrics } from '@licensing/platform';
 import type { Collection } from 'mongodb';
 import type { EventPublisher } from './publisher';

@@ -1,4 +1,4 @@
-import { contextOf, partitionKeyOf, type CloudEvent } from '@licensing/contracts';
+import { contextOf, partitionKeyOf, type CloudEvent } from '@licensing/events';
 import type { Metrics } from '@licensing/platform';
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import { topicName, type KafkaSettings } from './kafka';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Context } from '@licensing/contracts';
+import type { Context } from '@licensing/events';
 import { AggregateRepository, connectMongo, type MongoConnection } from '@licensing/persistence';
 import { Authenticator, createHttpApp, Metrics, type Lifecycle, type Logger, type PlatformConfig } from '@licensing/platform';
 import { Queue, Worker, type ConnectionOptions, type Processor, type WorkerOptions } from 'bullmq';

@@ -6,7 +6,7 @@ import {
   type EventDraft,
   type FamilyUpdatedV1,
   type ProductUpdatedV1,
-} from '@licensing/contracts';
+} from '@licensing/events';
 import { AggregateRepository, connectMongo, type MongoConnection } from '@licensing/persistence';
 import { createLogger, Metrics } from '@licensing/platform';
 import { EventTap, eventually, productUpdated, uniqueNames } from '@licensing/testing';

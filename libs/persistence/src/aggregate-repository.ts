@@ -1,4 +1,4 @@
-import { assertValidEvent, createEvent, type CloudEvent, type EventDraft } from '@licensing/contracts';
+import { assertValidEvent, createEvent, type CloudEvent, type EventDraft } from '@licensing/events';
 import { isRefusal, type Refusal } from '@licensing/platform';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 

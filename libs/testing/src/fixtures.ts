@@ -1,4 +1,4 @@
-import type { ProductUpdatedV1 } from '@licensing/contracts';
+import type { ProductUpdatedV1 } from '@licensing/events';
 
 /** A product as catalog.events carries it: an active annual product unless overridden. */
 export const productUpdated = (sku: string, overrides: Partial<ProductUpdatedV1> = {}): ProductUpdatedV1 => ({

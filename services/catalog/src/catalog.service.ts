@@ -1,4 +1,4 @@
-import type { ChangeKind } from '@licensing/contracts';
+import type { ChangeKind } from '@licensing/events';
 import type { AggregateRepository } from '@licensing/persistence';
 import { orThrow, notFound } from '@licensing/platform';
 import { createFamily, familyEvent, renameFamily, type Family } from './domain/family.aggregate';

@@ -1,4 +1,4 @@
-import { validateEvent, type CloudEvent, type ProductUpdatedV1 } from '@licensing/contracts';
+import { validateEvent, type CloudEvent, type ProductUpdatedV1 } from '@licensing/events';
 import { Lifecycle } from '@licensing/platform';
 import { bearer, EventTap, serviceEnv, uniqueNames } from '@licensing/testing';
 import { catalogConfig, startCatalog, type CatalogApp } from '../src/catalog.app';

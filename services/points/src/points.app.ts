@@ -1,4 +1,4 @@
-import { PoolEvents, type CloudEvent, type CreditRejectedV1, type StockCreditedV1 } from '@licensing/contracts';
+import { PoolEvents, type CloudEvent, type CreditRejectedV1, type StockCreditedV1 } from '@licensing/events';
 import { ServiceRuntime, type CatalogReadModel } from '@licensing/messaging';
 import { createLogger, loadConfig, readPlatformConfig, type Lifecycle, type PlatformConfig } from '@licensing/platform';
 import type { FastifyInstance } from 'fastify';

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { CloudEvent, CreditRejectedV1, StockCreditedV1 } from '@licensing/contracts';
+import type { CloudEvent, CreditRejectedV1, StockCreditedV1 } from '@licensing/events';
 import type { CatalogReadModel } from '@licensing/messaging';
 import type { AggregateRepository } from '@licensing/persistence';
 import { badRequest, isRefusal, notFound, orThrow, unprocessable, type Logger, type Refusal } from '@licensing/platform';

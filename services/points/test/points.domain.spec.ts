@@ -1,4 +1,4 @@
-import { PointsEvents, validateEvent, createEvent, type EventDraft } from '@licensing/contracts';
+import { PointsEvents, validateEvent, createEvent, type EventDraft } from '@licensing/events';
 import { isRefusal, type Refusal } from '@licensing/platform';
 import { monthOf, nextMonth, PointsCodes, SETTLED_EXCHANGES_KEPT } from '../src/domain/points.rules';
 import { priceExchange, type PricedSku, type Quote } from '../src/domain/pricing';

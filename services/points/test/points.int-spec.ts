@@ -10,7 +10,7 @@ import {
   type MonthlyLapsedV1,
   type ProductUpdatedV1,
   type StockCreditedV1,
-} from '@licensing/contracts';
+} from '@licensing/events';
 import { Lifecycle } from '@licensing/platform';
 import { bearer, eventually, EventTap, productUpdated, serviceEnv, uniqueNames } from '@licensing/testing';
 import { pointsConfig, startPoints, type PointsApp } from '../src/points.app';

@@ -8,7 +8,7 @@ import type {
   LicensesRecoveredV1,
   MonthlyLapsedV1,
   StockLine,
-} from '@licensing/contracts';
+} from '@licensing/events';
 import type { CatalogReadModel } from '@licensing/messaging';
 import type { AggregateRepository, Outcome } from '@licensing/persistence';
 import { badRequest, notFound, orThrow } from '@licensing/platform';

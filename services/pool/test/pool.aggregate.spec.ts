@@ -1,4 +1,4 @@
-import { createEvent, validateEvent, type CloudEvent, type EventDraft, type StockLine } from '@licensing/contracts';
+import { createEvent, validateEvent, type CloudEvent, type EventDraft, type StockLine } from '@licensing/events';
 import { isRefusal, type Refusal } from '@licensing/platform';
 import { movementsOf } from '../src/domain/ledger';
 import {

@@ -1,4 +1,4 @@
-import { PoolEvents, type CloudEvent } from '@licensing/contracts';
+import { PoolEvents, type CloudEvent } from '@licensing/events';
 import type { EventPublisher } from '@licensing/messaging';
 import { Lifecycle } from '@licensing/platform';
 import { bearer, eventually, EventTap, serviceEnv, ServiceProcess, uniqueNames } from '@licensing/testing';

@@ -1,4 +1,4 @@
-import { PoolEvents, type CloudEvent } from '@licensing/contracts';
+import { PoolEvents, type CloudEvent } from '@licensing/events';
 import { CatalogReadModel, type EventPublisher } from '@licensing/messaging';
 import { AggregateRepository, type AggregateDocument } from '@licensing/persistence';
 import { bearer, eventually, EventTap, serviceEnv, ServiceProcess, uniqueNames } from '@licensing/testing';

@@ -14,7 +14,7 @@ import {
   type ModuleUpdatedV1,
   type MonthlyLapsedV1,
   type ProductUpdatedV1,
-} from '@licensing/contracts';
+} from '@licensing/events';
 import { createKafka, EventPublisher } from '@licensing/messaging';
 import { createLogger } from '@licensing/platform';
 import { productUpdated, type uniqueNames } from '@licensing/testing';

@@ -1,4 +1,4 @@
-import { PoolEvents, type CloudEvent, type LicenseLine } from '@licensing/contracts';
+import { PoolEvents, type CloudEvent, type LicenseLine } from '@licensing/events';
 import type { EventPublisher } from '@licensing/messaging';
 import { Lifecycle } from '@licensing/platform';
 import { bearer, eventually, EventTap, serviceEnv, uniqueNames, type TappedMessage } from '@licensing/testing';

@@ -1,5 +1,5 @@
-import type { EventDraft, FamilyUpdatedV1 } from '@licensing/contracts';
-import { CatalogEvents } from '@licensing/contracts';
+import type { EventDraft, FamilyUpdatedV1 } from '@licensing/events';
+import { CatalogEvents } from '@licensing/events';
 import { refuse, type Refusal } from '@licensing/platform';
 
 export interface Family {

@@ -1,5 +1,5 @@
-import type { EventDraft, ModuleUpdatedV1 } from '@licensing/contracts';
-import { CatalogEvents } from '@licensing/contracts';
+import type { EventDraft, ModuleUpdatedV1 } from '@licensing/events';
+import { CatalogEvents } from '@licensing/events';
 import { refuse, type Refusal } from '@licensing/platform';
 import { MONTHLY_TERM } from './catalog.rules';
 

@@ -1,4 +1,4 @@
-import type { ChangeKind } from '@licensing/contracts';
+import type { ChangeKind } from '@licensing/events';
 import { errorResponses, requireRole, Roles } from '@licensing/platform';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CatalogService } from '../catalog.service';

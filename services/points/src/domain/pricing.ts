@@ -1,4 +1,4 @@
-import type { PointsLine } from '@licensing/contracts';
+import type { PointsLine } from '@licensing/events';
 import { refuse, type Refusal } from '@licensing/platform';
 import { MONTHLY_TERM, PointsCodes } from './points.rules';
 

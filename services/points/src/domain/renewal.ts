@@ -1,4 +1,4 @@
-import { PointsEvents, type EventDraft, type LapseReason, type MonthlyLapsedV1, type MonthlyRenewedV1, type PointsLine } from '@licensing/contracts';
+import { PointsEvents, type EventDraft, type LapseReason, type MonthlyLapsedV1, type MonthlyRenewedV1, type PointsLine } from '@licensing/events';
 import { MONTHLY_TERM, RENEWED_MONTHS_KEPT } from './points.rules';
 import { addHoldings, type ChangeContext, type Holding, type Wallet, type WalletChange } from './wallet.aggregate';
 

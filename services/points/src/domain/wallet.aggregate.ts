@@ -7,7 +7,7 @@ import {
   type ExchangeRefundedV1,
   type PointsCreditedV1,
   type PointsLine,
-} from '@licensing/contracts';
+} from '@licensing/events';
 import { refuse, type Refusal } from '@licensing/platform';
 import { monthOf, PointsCodes, SETTLED_EXCHANGES_KEPT } from './points.rules';
 import type { Quote } from './pricing';

@@ -7,7 +7,7 @@ import {
   type MonthlyRenewedV1,
   type PointsCreditedV1,
   type PointsLine,
-} from '@licensing/contracts';
+} from '@licensing/events';
 import type { EventHandler } from '@licensing/messaging';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import type { ExchangeStatus } from '../domain/wallet.aggregate';

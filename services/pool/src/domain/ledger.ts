@@ -8,7 +8,7 @@ import {
   type StockCreditedV1,
   type StockExpiredV1,
   type StockMovement,
-} from '@licensing/contracts';
+} from '@licensing/events';
 
 /** Why stock moved, as the ledger shows it (P4). */
 export type MovementReason = 'purchase' | 'points' | 'recovery' | 'reserved' | 'committed' | 'released' | 'expired';

@@ -16,7 +16,7 @@ import {
   type StockLowV1,
   type StockMovement,
   type ThresholdSetV1,
-} from '@licensing/contracts';
+} from '@licensing/events';
 import { refuse, type Refusal } from '@licensing/platform';
 import { PoolCodes } from './pool.errors';
 import { byLine, lineRefusal, mergeLines, MONTHLY_TERM, type SkuLookup, type SkuFacts } from './stock-rules';

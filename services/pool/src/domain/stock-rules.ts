@@ -1,4 +1,4 @@
-import type { PoolTerm, StockLine } from '@licensing/contracts';
+import type { PoolTerm, StockLine } from '@licensing/events';
 import { PoolCodes, type PoolCode } from './pool.errors';
 
 /** What the pool knows of a sku, from its copy of the catalog. */

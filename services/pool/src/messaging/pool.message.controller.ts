@@ -8,7 +8,7 @@ import {
   type ExchangeDebitedV1,
   type LicensesRecoveredV1,
   type MonthlyLapsedV1,
-} from '@licensing/contracts';
+} from '@licensing/events';
 import type { EventHandler } from '@licensing/messaging';
 import type { ReservationTimeouts } from '../jobs/reservation-timeout.processor';
 import type { PoolService } from '../pool.service';
