@@ -21,7 +21,7 @@ export type Validation = { ok: true } | { ok: false; error: string };
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 addFormats(ajv);
-const validateEnvelope = ajv.compile(envelopeSchema);
+const envelopeValidator = ajv.compile(envelopeSchema);
 const byType = new Map<string, ValidateFunction>();
 for (const schema of allEventSchemas) {
   byType.set(schema.$id.slice(SCHEMA_ID_PREFIX.length), ajv.compile(schema));
@@ -34,11 +34,16 @@ export const knownEventTypes = (): string[] => [...byType.keys()].sort();
 
 export const schemaOf = (type: string): JsonSchema | undefined => allEventSchemas.find((s) => s.$id === SCHEMA_ID_PREFIX + type);
 
+/** Validates the CloudEvents envelope alone, whatever the type. */
+export function validateEnvelope(candidate: unknown): Validation {
+  if (!envelopeValidator(candidate)) return { ok: false, error: `envelope: ${describe('', envelopeValidator.errors)}` };
+  return { ok: true };
+}
+
 /** Validates the envelope and then the payload against the schema of its type and version. */
 export function validateEvent(candidate: unknown): Validation {
-  if (!validateEnvelope(candidate)) {
-    return { ok: false, error: `envelope: ${describe('', validateEnvelope.errors)}` };
-  }
+  const envelope = validateEnvelope(candidate);
+  if (!envelope.ok) return envelope;
   const event = candidate as unknown as CloudEvent;
   const validateData = byType.get(event.type);
   if (!validateData) return { ok: false, error: `unknown event type or version: ${event.type}` };

@@ -1,22 +1,22 @@
-import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
 import { dlqTopicOf, topicOf, type Context } from '@licensing/events';
 import type { Logger } from '@licensing/platform';
+import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
 export interface KafkaSettings {
-  brokers: string[];
-  clientId: string;
-  /** Prefixes every topic name (tests, shared clusters). */
+  kafkaBrokers: string[];
+  service: string;
+  /** Prefixes every topic name and group id (tests, shared clusters). */
   topicPrefix: string;
-  partitions: number;
+  topicPartitions: number;
 }
 
-export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+export function createKafka(settings: Pick<KafkaSettings, 'kafkaBrokers' | 'service'>, logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({
-    clientId: settings.clientId,
-    brokers: settings.brokers,
+    clientId: settings.service,
+    brokers: settings.kafkaBrokers,
     connectionTimeout: 3000,
     requestTimeout: 30000,
     retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5000 },
@@ -39,8 +39,7 @@ export const topicName = (settings: Pick<KafkaSettings, 'topicPrefix'>, context:
 /** Creates each topic and its `.dlq` twin when missing; a second call changes nothing. */
 export async function ensureTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const wanted: ITopicConfig[] = topics
-    .flatMap((topic) => [topic, dlqTopicOf(topic)])
+  const wanted: ITopicConfig[] = [...new Set(topics.flatMap((topic) => [topic, dlqTopicOf(topic)]))]
     .filter((topic) => !existing.has(topic))
     .map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 }));
   if (wanted.length === 0) return;
@@ -51,8 +50,3 @@ export async function ensureTopics(admin: Admin, topics: string[], partitions: n
     if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
   }
 }
-
-/** Readiness: the cluster answers a metadata request. */
-export const kafkaCheck = (admin: Admin) => async (): Promise<void> => {
-  await admin.describeCluster();
-};

@@ -1,12 +1,11 @@
 import type { CloudEvent } from '@licensing/events';
+import type { AggregateDocument, OutboxListener } from '@licensing/persistence';
 import type { Logger, Metrics } from '@licensing/platform';
-import type { Collection } from 'mongodb';
+import type { Model } from 'mongoose';
 import type { EventPublisher } from './publisher';
 
-interface OutboxDocument {
-  _id: string;
-  outbox: CloudEvent[];
-}
+type OutboxDocument = Pick<AggregateDocument<unknown>, '_id' | 'outbox'>;
+type AggregateModel = Model<AggregateDocument<unknown>>;
 
 /**
  * Publishes the events saved in aggregate documents' `outbox` arrays, then removes exactly
@@ -14,7 +13,7 @@ interface OutboxDocument {
  * right after a save (trigger) and on an interval (sweep) for anything a crash left behind.
  * Delivery is at least once; consumers are idempotent by event id.
  */
-export class OutboxRelay {
+export class OutboxRelay implements OutboxListener {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private timer?: NodeJS.Timeout;
@@ -23,16 +22,17 @@ export class OutboxRelay {
   // worker role also sweeps, after start().
   private stopped = false;
 
+  private readonly models: AggregateModel[] = [];
+
   constructor(
-    private readonly collections: Collection[],
     private readonly publisher: EventPublisher,
     private readonly logger: Logger,
     private readonly options: { sweepMs: number; metrics?: Metrics },
   ) {}
 
-  /** Adds a collection of aggregates to sweep. */
-  watch(collection: Collection): void {
-    this.collections.push(collection);
+  /** Adds a collection of aggregates to sweep (each repository adds its own). */
+  watch(model: AggregateModel): void {
+    if (!this.models.includes(model)) this.models.push(model);
   }
 
   start(): void {
@@ -41,16 +41,16 @@ export class OutboxRelay {
   }
 
   /** Publish one aggregate's pending events now. */
-  trigger(collection: Collection, id: string): void {
-    if (!this.stopped) void this.flushSerially(collection, id);
+  trigger(model: AggregateModel, id: string): void {
+    if (!this.stopped) void this.flushSerially(model, id);
   }
 
   /**
    * One flush at a time per aggregate in this process (a request arriving meanwhile runs once
    * more after it), so a trigger and the sweep never publish the same events twice.
    */
-  private flushSerially(collection: Collection, id: string): Promise<void> {
-    const key = `${collection.collectionName}/${id}`;
+  private flushSerially(model: AggregateModel, id: string): Promise<void> {
+    const key = `${model.collection.collectionName}/${id}`;
     const inFlight = this.running.get(key);
     if (inFlight) {
       this.again.add(key);
@@ -59,7 +59,7 @@ export class OutboxRelay {
     const run = (async () => {
       do {
         this.again.delete(key);
-        await this.flush(collection, id).catch((error: unknown) => this.logger.warn({ err: error, id }, 'outbox flush failed; the sweep will retry'));
+        await this.flush(model, id).catch((error: unknown) => this.logger.warn({ err: error, id }, 'outbox flush failed; the sweep will retry'));
       } while (this.again.has(key) && !this.stopped);
     })().finally(() => this.running.delete(key));
     this.running.set(key, run);
@@ -70,18 +70,15 @@ export class OutboxRelay {
   sweep(): Promise<void> {
     this.sweeping ??= (async () => {
       try {
-        for (const collection of this.collections) {
-          const pending = (await collection
-            .find({ 'outbox.0': { $exists: true } }, { projection: { _id: 1, outbox: 1 } })
-            .limit(1000)
-            .toArray()) as unknown as OutboxDocument[];
+        for (const model of this.models) {
+          const pending = (await model.find({ 'outbox.0': { $exists: true } }, { _id: 1, outbox: 1 }).limit(1000).lean().exec()) as OutboxDocument[];
           this.options.metrics?.outboxBacklog.set(
-            { collection: collection.collectionName },
+            { collection: model.collection.collectionName },
             pending.reduce((n, d) => n + d.outbox.length, 0),
           );
           for (const doc of pending) {
             if (this.stopped) return;
-            await this.flushSerially(collection, doc._id);
+            await this.flushSerially(model, doc._id);
           }
         }
       } catch (error) {
@@ -93,12 +90,12 @@ export class OutboxRelay {
     return this.sweeping;
   }
 
-  private async flush(collection: Collection, id: string): Promise<void> {
-    const doc = (await collection.findOne({ _id: id as never }, { projection: { outbox: 1 } })) as unknown as OutboxDocument | null;
+  private async flush(model: AggregateModel, id: string): Promise<void> {
+    const doc = (await model.findById(id, { outbox: 1 }).lean().exec()) as OutboxDocument | null;
     const events = doc?.outbox ?? [];
     if (events.length === 0) return;
     await this.publisher.publish(events);
-    await collection.updateOne({ _id: id as never }, { $pullAll: { outbox: events } } as never);
+    await model.updateOne({ _id: id }, { $pullAll: { outbox: events } } as never).exec();
   }
 
   /** Stops triggering and sweeping and waits for flushes in flight. */

@@ -1,31 +1,13 @@
+import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
 import { assertValidEvent, createEvent, type CloudEvent, type EventDraft } from '@licensing/events';
-import { isRefusal, type Refusal } from '@licensing/platform';
-import { MongoServerError, type Collection, type Db } from 'mongodb';
-
-/**
- * One aggregate per document. A command changes exactly one document, atomically: the new
- * state, the events it causes (the outbox) and the id of the message it handled are written by
- * one update, guarded by the version read. DESIGN.md §4.
- */
-export interface AggregateDocument<S> {
-  _id: string;
-  version: number;
-  state: S;
-  outbox: CloudEvent[];
-  /** Ids of handled events and idempotency keys, newest last, bounded. */
-  handled: string[];
-}
-
-/** What a command decides. Without `state` nothing is written (a refusal or a no-op). */
-export interface Decision<S, R> {
-  state?: S;
-  events?: EventDraft[];
-  result: R;
-}
+import type { Model } from 'mongoose';
+import type { AggregateDocument } from './aggregate.schema';
+import { isDuplicateKey } from './duplicate-key';
 
 export type Outcome<S, R> =
   { duplicate: false; result: R; state: S | null; version: number; events: CloudEvent[] } | { duplicate: true; state: S | null; version: number };
 
+/** A version conflict that outlasted its retries: a bad moment, not a bad message. */
 export class ConcurrencyError extends Error {
   constructor(id: string, attempts: number) {
     super(`aggregate ${id} kept changing under ${attempts} attempts`);
@@ -33,32 +15,33 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/** Told after a save that added events, so they are published now rather than at the next sweep. */
+export interface OutboxListener {
+  watch(model: Model<AggregateDocument<unknown>>): void;
+  trigger(model: Model<AggregateDocument<unknown>>, id: string): void;
+}
+
 export interface RepositoryOptions {
-  /** Called after a save that added events, so the relay publishes them now. */
-  onEventsSaved?: (id: string) => void;
   handledLimit?: number;
   maxAttempts?: number;
 }
 
-const DUPLICATE_KEY = 11000;
-
+/**
+ * The one way an aggregate is written: load (lean), decide with pure domain code, save with one
+ * version-checked `updateOne` that sets the state, appends the events to the outbox and records
+ * the handled id. Retried from the load on a conflict. DESIGN.md §4.
+ */
 export class AggregateRepository<S> {
-  readonly collection: Collection<AggregateDocument<S>>;
-
   constructor(
-    db: Db,
-    readonly collectionName: string,
+    readonly model: Model<AggregateDocument<S>>,
+    private readonly outbox?: OutboxListener,
     private readonly options: RepositoryOptions = {},
   ) {
-    this.collection = db.collection<AggregateDocument<S>>(collectionName);
-  }
-
-  set onEventsSaved(listener: ((id: string) => void) | undefined) {
-    this.options.onEventsSaved = listener;
+    outbox?.watch(model as unknown as Model<AggregateDocument<unknown>>);
   }
 
   async load(id: string): Promise<AggregateDocument<S> | null> {
-    return this.collection.findOne({ _id: id } as never) as Promise<AggregateDocument<S> | null>;
+    return (await this.model.findById(id).lean().exec()) as AggregateDocument<S> | null;
   }
 
   /**
@@ -85,7 +68,7 @@ export class AggregateRepository<S> {
         dedupeKey === undefined ? (current?.handled ?? []) : [...(current?.handled ?? []), dedupeKey].slice(-(this.options.handledLimit ?? 1000));
       const saved = current ? await this.update(current, decision.state, events, handled) : await this.insert(id, decision.state, events, handled);
       if (saved) {
-        if (events.length > 0) this.options.onEventsSaved?.(id);
+        if (events.length > 0) this.outbox?.trigger(this.model as unknown as Model<AggregateDocument<unknown>>, id);
         const version = (current?.version ?? 0) + 1;
         return { duplicate: false, result: decision.result, state: decision.state, version, events };
       }
@@ -118,12 +101,26 @@ export class AggregateRepository<S> {
     return { state: outcome.result, version: outcome.version, duplicate: false };
   }
 
+  /** Whole documents matching a filter on the state, lean, in id order. */
+  async find(filter: Record<string, unknown>, options: { limit?: number } = {}): Promise<AggregateDocument<S>[]> {
+    const query = this.model.find(filter as never).sort({ _id: 1 }).lean();
+    if (options.limit !== undefined) query.limit(options.limit);
+    return (await query.exec()) as AggregateDocument<S>[];
+  }
+
+  /** Ids of the documents matching a filter, in id order. */
+  async ids(filter: Record<string, unknown>, limit?: number): Promise<string[]> {
+    const query = this.model.find(filter as never).select('_id').sort({ _id: 1 }).lean();
+    if (limit !== undefined) query.limit(limit);
+    return ((await query.exec()) as { _id: string }[]).map((d) => d._id);
+  }
+
   private async insert(id: string, state: S, outbox: CloudEvent[], handled: string[]): Promise<boolean> {
     try {
-      await this.collection.insertOne({ _id: id, version: 1, state, outbox, handled } as never);
+      await this.model.collection.insertOne({ _id: id, version: 1, state, outbox, handled } as never);
       return true;
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
   }
@@ -132,7 +129,7 @@ export class AggregateRepository<S> {
     const update: Record<string, unknown> = { $set: { version: current.version + 1, state, handled } };
     // $push, not $set: the relay removes published events concurrently and must not see them come back.
     if (events.length > 0) update.$push = { outbox: { $each: events } };
-    const result = await this.collection.updateOne({ _id: current._id, version: current.version } as never, update as never);
+    const result = await this.model.updateOne({ _id: current._id, version: current.version } as never, update as never).exec();
     return result.matchedCount === 1;
   }
 }

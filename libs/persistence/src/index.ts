@@ -1,2 +1,4 @@
+export * from './aggregate.schema';
 export * from './aggregate-repository';
-export * from './mongo';
+export * from './duplicate-key';
+export * from './persistence.module';

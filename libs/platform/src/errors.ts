@@ -1,3 +1,5 @@
+import { isRefusal, type Refusal } from '@licensing/domain';
+
 /**
  * An expected refusal: a stable machine-readable `code` (CONTEXT.REASON), an HTTP status and a
  * message for people. Anything else thrown is a bug and answers 500 INTERNAL.
@@ -27,28 +29,6 @@ export interface ErrorBody {
   correlationId: string;
   details?: unknown;
 }
-
-/**
- * A business refusal as domain code returns it (domain code has no HTTP): the edge turns its
- * `kind` into a status.
- */
-export interface Refusal {
-  refused: true;
-  kind: 'invalid' | 'not-found' | 'conflict' | 'unprocessable';
-  code: string;
-  message: string;
-  details?: unknown;
-}
-
-export const refuse = (kind: Refusal['kind'], code: string, message: string, details?: unknown): Refusal => ({
-  refused: true,
-  kind,
-  code,
-  message,
-  ...(details === undefined ? {} : { details }),
-});
-
-export const isRefusal = (value: unknown): value is Refusal => typeof value === 'object' && value !== null && (value as Refusal).refused === true;
 
 const statusOfKind: Record<Refusal['kind'], number> = { invalid: 400, 'not-found': 404, conflict: 409, unprocessable: 422 };
 

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { CatalogEvents, type CatalogStatus, type CloudEvent, type ModuleUpdatedV1, type ProductUpdatedV1, type Term } from '@licensing/events';
+import { ConsumerGroups } from '@licensing/messaging';
+import { isDuplicateKey } from '@licensing/persistence';
+import { Controller, Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { InjectModel, MongooseModule } from '@nestjs/mongoose';
+import { Schema, type Model } from 'mongoose';
+
+/** What other services need to know of a sellable sku, product or module. */
+export interface CatalogSku {
+  _id: string;
+  kind: 'product' | 'module';
+  name: string;
+  familyCode: string | null;
+  trialEdition: boolean;
+  terms: Term[];
+  status: CatalogStatus;
+  pointsPricePerMonth: number | null;
+  /** For a product: the modules it accepts; empty for a module. */
+  relatedSkus: string[];
+  version: number;
+}
+
+const CATALOG_SKUS = 'catalog_skus';
+/** The consumer group of the copy, within the service (`<service>-catalog`). */
+export const CATALOG_COPY_GROUP = 'catalog';
+
+export const catalogSkuSchema = new Schema<CatalogSku>(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, enum: ['product', 'module'], required: true },
+    name: { type: String, required: true },
+    familyCode: { type: String, default: null },
+    trialEdition: { type: Boolean, required: true },
+    terms: { type: [Number], required: true },
+    status: { type: String, required: true },
+    pointsPricePerMonth: { type: Number, default: null },
+    relatedSkus: { type: [String], default: [] },
+    version: { type: Number, required: true },
+  },
+  { collection: CATALOG_SKUS, versionKey: false },
+);
+
+/**
+ * A local copy of the catalog built from `catalog.events` alone (state transfer: each event
+ * carries the whole product, and the highest version wins, so order and replays do not matter).
+ * Used by every service that sells or prices skus; no service calls the catalog's API.
+ */
+@Injectable()
+export class CatalogCopy implements OnModuleInit {
+  constructor(
+    @InjectModel(CATALOG_SKUS) readonly model: Model<CatalogSku>,
+    private readonly groups: ConsumerGroups,
+  ) {}
+
+  /**
+   * An empty copy (a new database) is rebuilt by reading the topic from its start in a group of
+   * its own: rewinding the shared group would need it free of members, which it is not while
+   * another instance runs. Catalog events carry whole versioned states, so reading them again
+   * is harmless.
+   */
+  onModuleInit(): void {
+    this.groups.set(CATALOG_COPY_GROUP, {
+      fromBeginning: true,
+      groupId: async (id) => ((await this.isEmpty()) ? `${id}-rebuild-${randomUUID()}` : id),
+    });
+  }
+
+  async get(sku: string): Promise<CatalogSku | null> {
+    return (await this.model.findById(sku).lean().exec()) as CatalogSku | null;
+  }
+
+  async getMany(skus: string[]): Promise<Map<string, CatalogSku>> {
+    const found = (await this.model
+      .find({ _id: { $in: [...new Set(skus)] } })
+      .lean()
+      .exec()) as CatalogSku[];
+    return new Map(found.map((s) => [s._id, s]));
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.model.countDocuments({}).limit(1).exec()) === 0;
+  }
+
+  /** Keeps the highest version: an older or repeated event finds the filter unmatched. */
+  async apply(sku: CatalogSku): Promise<void> {
+    const { _id, ...fields } = sku;
+    try {
+      await this.model.updateOne({ _id, version: { $lt: sku.version } }, { $set: fields }, { upsert: true }).exec();
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+  }
+}
+
+@Controller()
+export class CatalogCopyMessageController {
+  constructor(private readonly catalog: CatalogCopy) {}
+
+  @EventPattern(CatalogEvents.productUpdated, { group: CATALOG_COPY_GROUP })
+  productUpdated(@Payload() event: CloudEvent<ProductUpdatedV1>): Promise<void> {
+    return this.catalog.apply(fromProduct(event));
+  }
+
+  @EventPattern(CatalogEvents.moduleUpdated, { group: CATALOG_COPY_GROUP })
+  moduleUpdated(@Payload() event: CloudEvent<ModuleUpdatedV1>): Promise<void> {
+    return this.catalog.apply(fromModule(event));
+  }
+}
+
+/** The catalog copy, fed from catalog.events by its own consumer group. */
+@Module({
+  imports: [MongooseModule.forFeature([{ name: CATALOG_SKUS, schema: catalogSkuSchema }])],
+  controllers: [CatalogCopyMessageController],
+  providers: [CatalogCopy],
+  exports: [CatalogCopy],
+})
+export class CatalogCopyModule {}
+
+const fromProduct = ({ data: p }: CloudEvent<ProductUpdatedV1>): CatalogSku => ({
+  _id: p.sku,
+  kind: 'product',
+  name: p.name,
+  familyCode: p.familyCode,
+  trialEdition: p.trialEdition,
+  terms: p.terms,
+  status: p.status,
+  pointsPricePerMonth: p.pointsPricePerMonth,
+  relatedSkus: p.moduleSkus,
+  version: p.version,
+});
+
+const fromModule = ({ data: m }: CloudEvent<ModuleUpdatedV1>): CatalogSku => ({
+  _id: m.sku,
+  kind: 'module',
+  name: m.name,
+  familyCode: null,
+  trialEdition: false,
+  terms: m.terms,
+  status: m.status,
+  pointsPricePerMonth: m.pointsPricePerMonth,
+  relatedSkus: [],
+  version: m.version,
+});

@@ -1,0 +1,40 @@
+import type { EventDraft } from '@licensing/events';
+
+/**
+ * The vocabulary every service's domain code shares. No framework, no I/O: domain functions
+ * take a state and 'now' and return a decision or a refusal; the edges turn them into writes,
+ * events and HTTP answers.
+ */
+
+/**
+ * An expected business refusal: a stable code (`CONTEXT.REASON`) and a message for people.
+ * `kind` says what the caller did wrong; the HTTP edge maps it to a status.
+ */
+export interface Refusal {
+  refused: true;
+  kind: 'invalid' | 'not-found' | 'conflict' | 'unprocessable';
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+export const refuse = (kind: Refusal['kind'], code: string, message: string, details?: unknown): Refusal => ({
+  refused: true,
+  kind,
+  code,
+  message,
+  ...(details === undefined ? {} : { details }),
+});
+
+export const isRefusal = (value: unknown): value is Refusal => typeof value === 'object' && value !== null && (value as Refusal).refused === true;
+
+/**
+ * What a command decides about one aggregate. Without `state` nothing is written (a refusal or
+ * a no-op). The version convention: an aggregate's `version` counts its saved changes, from 1
+ * for the first; events that carry a version carry the one this write gives the aggregate.
+ */
+export interface Decision<S, R> {
+  state?: S;
+  events?: EventDraft[];
+  result: R;
+}

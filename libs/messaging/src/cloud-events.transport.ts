@@ -1,0 +1,282 @@
+import { contextOf, dlqTopicOf, validateEnvelope, validateEvent, type CloudEvent } from '@licensing/events';
+import type { Logger, Metrics } from '@licensing/platform';
+import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import { isTransient } from './failures';
+import { topicName } from './kafka';
+import type { EventPublisher } from './publisher';
+
+/** What an event handler gets besides the event (`@Ctx()`). */
+export interface EventContext {
+  logger: Logger;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * The second argument of `@EventPattern(type, extras)`: the consumer group (within the service)
+ * that handles it. Handlers of one group share a consumer and its offsets; a projection gets a
+ * group of its own so it is rebuilt or lags on its own.
+ */
+export interface EventHandlerExtras {
+  group?: string;
+}
+
+/** How a group starts: from the topic's beginning or not, and under which id. */
+export interface GroupSettings {
+  fromBeginning?: boolean;
+  /** Resolves the group id at start (a catalog copy that is empty reads in a fresh group). */
+  groupId?: (defaultId: string) => Promise<string>;
+}
+
+export interface TransportSettings {
+  service: string;
+  topicPrefix: string;
+  maxAttempts: number;
+  partitionsConcurrently: number;
+  sessionTimeoutMs: number;
+  retryBackoffMs?: number;
+  /** Longest pause of a partition waiting for a dependency to come back. */
+  maxPauseMs?: number;
+}
+
+/** Why a message was dead-lettered, in the DLQ message's headers. */
+export const DlqHeaders = {
+  error: 'dlq-error',
+  reason: 'dlq-reason',
+  topic: 'dlq-original-topic',
+  partition: 'dlq-original-partition',
+  offset: 'dlq-original-offset',
+  group: 'dlq-consumer-group',
+  attempts: 'dlq-attempts',
+  at: 'dlq-at',
+} as const;
+
+type Handler = MessageHandler<CloudEvent, EventContext>;
+type Outcome = 'done' | 'wait';
+
+/**
+ * The CloudEvents transport: serves the `@EventPattern('<type>')` handlers of a service from
+ * Kafka, one consumer group per handler group, subscribed to the topics of the types it handles.
+ *
+ * A bad message and a bad moment are told apart (DESIGN.md §4). A message that is not JSON,
+ * fails its envelope or payload schema, or whose handler keeps failing goes to the topic's
+ * `.dlq` twin with the reason, and the partition moves on. A type no handler of the group knows
+ * (a newer version, another context's event) is skipped and counted. A dependency that is away
+ * (`isTransient`) pauses the partition and retries it with backoff, however long it takes:
+ * offsets are resolved one message at a time, so nothing after the failed message is lost.
+ */
+export class CloudEventsTransport extends Server implements CustomTransportStrategy {
+  private readonly consumers: Consumer[] = [];
+  private readonly groups = new Map<string, Map<string, Handler>>();
+  private readonly waits = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private running = false;
+  private joined = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly publisher: EventPublisher,
+    private readonly settings: TransportSettings,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+    private readonly groupSettings: (group: string) => GroupSettings = () => ({}),
+    private readonly ensureTopics: (topics: string[]) => Promise<void> = async () => undefined,
+  ) {
+    super();
+  }
+
+  /** True once every consumer has joined its group (readiness). */
+  get ready(): boolean {
+    return this.joined;
+  }
+
+  /** Topics this process consumes, by group (known once Nest has registered the handlers). */
+  subscriptions(): Map<string, string[]> {
+    const byGroup = new Map<string, string[]>();
+    for (const [group, handlers] of this.handlersByGroup()) {
+      byGroup.set(group, [...new Set([...handlers.keys()].map((type) => topicName(this.settings, contextOf(type))))].sort());
+    }
+    return byGroup;
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      this.running = true;
+      const subscriptions = this.subscriptions();
+      await this.ensureTopics([...new Set([...subscriptions.values()].flat())]);
+      for (const [group, topics] of subscriptions) await this.startGroup(group, topics);
+      this.joined = true;
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    for (const timer of this.timers) clearTimeout(timer);
+    // Together: each waits out its fetch in flight.
+    await Promise.all(this.consumers.map((c) => c.disconnect()));
+  }
+
+  on(): void {
+    throw new Error('the CloudEvents transport has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.consumers as T;
+  }
+
+  private handlersByGroup(): Map<string, Map<string, Handler>> {
+    if (this.groups.size > 0) return this.groups;
+    for (const [type, head] of this.getHandlers()) {
+      for (let handler: Handler | undefined = head as Handler; handler; handler = handler.next as Handler | undefined) {
+        const group = (handler.extras as EventHandlerExtras | undefined)?.group ?? 'default';
+        const handlers = this.groups.get(group) ?? new Map<string, Handler>();
+        if (handlers.has(type)) throw new Error(`two handlers of ${type} in consumer group ${group}`);
+        handlers.set(type, handler);
+        this.groups.set(group, handlers);
+      }
+    }
+    return this.groups;
+  }
+
+  private async startGroup(group: string, topics: string[]): Promise<void> {
+    const options = this.groupSettings(group);
+    const defaultId = `${this.settings.topicPrefix}${this.settings.service}${group === 'default' ? '' : `-${group}`}`;
+    const groupId = options.groupId ? await options.groupId(defaultId) : defaultId;
+    const sessionTimeout = this.settings.sessionTimeoutMs;
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout,
+      heartbeatInterval: Math.floor(sessionTimeout / 10),
+      // A short fetch wait keeps shutdown quick: stopping waits for the fetch in flight.
+      maxWaitTimeInMs: 1000,
+      allowAutoTopicCreation: false,
+    });
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      this.metrics.consumerLag.set({ topic: payload.topic, partition: String(payload.partition), group: groupId }, Number(payload.offsetLag));
+    });
+    this.consumers.push(consumer);
+    const handlers = this.groups.get(group) ?? new Map<string, Handler>();
+    const log = this.log.child({ component: 'consumer', group: groupId });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.settings.partitionsConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload, handlers, groupId, log),
+    });
+  }
+
+  private async eachBatch(payload: EachBatchPayload, handlers: Map<string, Handler>, groupId: string, log: Logger): Promise<void> {
+    const { batch, resolveOffset, heartbeat, pause, isRunning, isStale } = payload;
+    const key = `${groupId}/${batch.topic}/${batch.partition}`;
+    for (const message of batch.messages) {
+      if (!this.running || !isRunning() || isStale()) return;
+      const outcome = await this.handle(batch, message, handlers, groupId, log);
+      if (outcome === 'wait') {
+        this.pauseFor(key, pause, log, batch);
+        return;
+      }
+      this.waits.delete(key);
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+  }
+
+  /** Stops fetching the partition for a while; it is fetched again from the unresolved message. */
+  private pauseFor(key: string, pause: () => () => void, log: Logger, batch: Batch): void {
+    const attempt = (this.waits.get(key) ?? 0) + 1;
+    this.waits.set(key, attempt);
+    const delay = Math.min((this.settings.retryBackoffMs ?? 200) * 2 ** (attempt - 1), this.settings.maxPauseMs ?? 5000);
+    log.warn({ topic: batch.topic, partition: batch.partition, attempt, delayMs: delay }, 'a dependency is away: partition paused');
+    const resume = pause();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.running) resume();
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  private async handle(batch: Batch, message: KafkaMessage, handlers: Map<string, Handler>, groupId: string, log: Logger): Promise<Outcome> {
+    const { topic, partition } = batch;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message.value?.toString('utf8') ?? '');
+    } catch {
+      return this.deadLetter({ topic, partition, message, groupId, log }, 'malformed', 'the message is not JSON', 0);
+    }
+    const envelope = validateEnvelope(parsed);
+    if (!envelope.ok) return this.deadLetter({ topic, partition, message, groupId, log }, 'invalid', envelope.error, 0);
+    const type = (parsed as CloudEvent).type;
+    const handler = handlers.get(type);
+    if (!handler) {
+      this.metrics.eventsIn.inc({ topic, type, outcome: 'skipped' });
+      return 'done';
+    }
+    const validation = validateEvent(parsed);
+    if (!validation.ok) return this.deadLetter({ topic, partition, message, groupId, log }, 'invalid', validation.error, 0, type);
+    const event = parsed as CloudEvent;
+    const logger = log.child({ correlationId: event.correlationid, eventId: event.id, type });
+    const context: EventContext = { logger, topic, partition, offset: message.offset };
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt++) {
+      try {
+        await lastValueFrom(this.transformToObservable(await handler(event, context)), { defaultValue: undefined });
+        this.metrics.eventsIn.inc({ topic, type, outcome: 'handled' });
+        return 'done';
+      } catch (error) {
+        if (isTransient(error)) {
+          logger.warn({ err: error }, 'handler met a dependency that is away; will retry');
+          return 'wait';
+        }
+        lastError = error;
+        logger.warn({ err: error, attempt }, 'handler failed');
+        if (attempt < this.settings.maxAttempts && this.running) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min((this.settings.retryBackoffMs ?? 200) * 2 ** (attempt - 1), 5000)));
+        }
+      }
+    }
+    const error = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
+    return this.deadLetter({ topic, partition, message, groupId, log }, 'handler-failed', error, this.settings.maxAttempts, type);
+  }
+
+  private async deadLetter(
+    origin: { topic: string; partition: number; message: KafkaMessage; groupId: string; log: Logger },
+    reason: string,
+    error: string,
+    attempts: number,
+    type = 'unknown',
+  ): Promise<Outcome> {
+    const { topic, partition, message, groupId, log } = origin;
+    log.error({ topic, partition, offset: message.offset, reason, error }, 'dead-lettering message');
+    const headers: Record<string, string | Buffer> = {};
+    for (const [name, value] of Object.entries(message.headers ?? {})) {
+      if (value !== undefined && !Array.isArray(value)) headers[name] = value;
+    }
+    Object.assign(headers, {
+      [DlqHeaders.error]: error.slice(0, 4000),
+      [DlqHeaders.reason]: reason,
+      [DlqHeaders.topic]: topic,
+      [DlqHeaders.partition]: String(partition),
+      [DlqHeaders.offset]: message.offset,
+      [DlqHeaders.group]: groupId,
+      [DlqHeaders.attempts]: String(attempts),
+      [DlqHeaders.at]: new Date().toISOString(),
+    });
+    try {
+      await this.publisher.sendRaw(dlqTopicOf(topic), { key: message.key, value: message.value, headers });
+    } catch (failure) {
+      // Nothing is dropped: without the DLQ the offset stays, and the message is tried again.
+      log.warn({ err: failure }, 'the dead-letter topic could not be written; will retry');
+      return 'wait';
+    }
+    this.metrics.eventsIn.inc({ topic, type, outcome: 'dead-lettered' });
+    return 'done';
+  }
+}

@@ -1,0 +1,103 @@
+import type { Context } from '@licensing/events';
+import { InjectConfig, LOGGER, Metrics, Readiness, SERVICE_CONFIG, type Logger, type PlatformConfig } from '@licensing/platform';
+import { Global, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Kafka, type Admin } from 'kafkajs';
+import { CloudEventsTransport } from './cloud-events.transport';
+import { ConsumerGroups } from './consumer-groups';
+import { createKafka, ensureTopics, topicName } from './kafka';
+import { OutboxRelay } from './outbox-relay';
+import { EventPublisher } from './publisher';
+
+/**
+ * Opens the Kafka connections, creates the service's own topic, and closes in order: the relay
+ * finishes its flushes before the producer it uses disconnects. (Nest closes HTTP and the
+ * consumers before any module's shutdown hook runs.)
+ */
+@Injectable()
+class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @InjectConfig() private readonly config: PlatformConfig,
+    private readonly publisher: EventPublisher,
+    private readonly relay: OutboxRelay,
+    private readonly transport: CloudEventsTransport,
+    private readonly readiness: Readiness,
+    private readonly kafka: Kafka,
+  ) {}
+
+  private admin?: Admin;
+
+  async onModuleInit(): Promise<void> {
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    await ensureTopics(this.admin, [topicName(this.config, this.config.service as Context)], this.config.topicPartitions);
+    await this.publisher.connect();
+    const admin = this.admin;
+    this.readiness.add('kafka', async () => {
+      await admin.describeCluster();
+    });
+    this.readiness.add('consumers', async () => {
+      if (this.config.role !== 'worker' && !this.transport.ready) throw new Error('consumers have not joined their groups yet');
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+    await this.publisher.disconnect();
+    await this.admin?.disconnect();
+  }
+}
+
+/**
+ * Kafka for a service: the idempotent publisher, the outbox relay, and the CloudEvents
+ * transport that serves its `@EventPattern` handlers (connected by the bootstrap in the api role).
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: Kafka, inject: [SERVICE_CONFIG, LOGGER], useFactory: (config: PlatformConfig, logger: Logger) => createKafka(config, logger) },
+    {
+      provide: EventPublisher,
+      inject: [Kafka, SERVICE_CONFIG, Metrics],
+      useFactory: (kafka: Kafka, config: PlatformConfig, metrics: Metrics) => new EventPublisher(kafka, config, metrics),
+    },
+    {
+      provide: OutboxRelay,
+      inject: [EventPublisher, LOGGER, SERVICE_CONFIG, Metrics],
+      useFactory: (publisher: EventPublisher, logger: Logger, config: PlatformConfig, metrics: Metrics) =>
+        new OutboxRelay(publisher, logger.child({ component: 'outbox-relay' }), { sweepMs: config.outboxSweepMs, metrics }),
+    },
+    ConsumerGroups,
+    {
+      provide: CloudEventsTransport,
+      inject: [Kafka, EventPublisher, SERVICE_CONFIG, LOGGER, Metrics, ConsumerGroups],
+      useFactory: (kafka: Kafka, publisher: EventPublisher, config: PlatformConfig, logger: Logger, metrics: Metrics, groups: ConsumerGroups) => {
+        const admin = kafka.admin();
+        return new CloudEventsTransport(
+          kafka,
+          publisher,
+          {
+            service: config.service,
+            topicPrefix: config.topicPrefix,
+            maxAttempts: config.consumerMaxAttempts,
+            partitionsConcurrently: config.consumerConcurrency,
+            sessionTimeoutMs: config.consumerSessionTimeoutMs,
+          },
+          logger,
+          metrics,
+          (group) => groups.get(group),
+          async (topics) => {
+            await admin.connect();
+            try {
+              await ensureTopics(admin, topics, config.topicPartitions);
+            } finally {
+              await admin.disconnect();
+            }
+          },
+        );
+      },
+    },
+    MessagingLifecycle,
+  ],
+  exports: [Kafka, EventPublisher, OutboxRelay, ConsumerGroups, CloudEventsTransport],
+})
+export class MessagingModule {}

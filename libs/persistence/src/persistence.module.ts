@@ -1,0 +1,30 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+
+export interface MongoSettings {
+  mongoUrl: string;
+  mongoDatabase: string;
+}
+
+/**
+ * One mongoose connection per process. Commands fail at once while the server is away
+ * (`bufferCommands: false`): a consumer then pauses and retries instead of waiting blind.
+ */
+@Module({})
+export class PersistenceModule {
+  static forRoot(settings: MongoSettings): DynamicModule {
+    return {
+      module: PersistenceModule,
+      imports: [
+        MongooseModule.forRoot(settings.mongoUrl, {
+          dbName: settings.mongoDatabase,
+          bufferCommands: false,
+          autoIndex: true,
+          serverSelectionTimeoutMS: 5000,
+          maxPoolSize: 20,
+        }),
+      ],
+      exports: [MongooseModule],
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+import { Authenticator } from '../auth';
+import type { Metrics } from '../metrics';
+import { authorize, isPublic, type AccessRule } from './access';
+import { sendError } from './error-body';
+
+const CORRELATION_HEADER = 'x-correlation-id';
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Paths that never need a token, whether or not a route matched (the docs UI serves many). */
+const PUBLIC_PREFIXES = ['/health/', '/metrics', '/docs'];
+
+/** Fastify as every service runs it: correlation ids, a 64 KiB body limit, 503 while closing. */
+export function httpAdapter(bodyLimit = 64 * 1024): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit,
+    requestIdHeader: false,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const header = req.headers[CORRELATION_HEADER];
+      return typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
+    },
+    return503OnClosing: true,
+  });
+}
+
+export interface HttpEdgeOptions {
+  service: string;
+  description: string;
+  version?: string;
+  metrics: Metrics;
+  authenticator: Authenticator;
+}
+
+/**
+ * The HTTP edge every service shares, on the Nest application's Fastify instance, before its
+ * routes are registered: strict validation (bodies keep their JSON types; path and query
+ * strings are coerced), authentication and access rules before validation, one error shape,
+ * latency metrics, OpenAPI at /docs.
+ */
+export async function configureHttpEdge(app: NestFastifyApplication, options: HttpEdgeOptions): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  const ajv = (coerceTypes: boolean | 'array') => {
+    const instance = new Ajv({ allErrors: true, removeAdditional: false, coerceTypes, useDefaults: true });
+    addFormats(instance);
+    return instance;
+  };
+  const strict = ajv(false);
+  const coercing = ajv('array');
+  const compile: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
+  fastify.setValidatorCompiler(compile);
+
+  fastify.decorateRequest('principal');
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header(CORRELATION_HEADER, request.id);
+    const rule = (request.routeOptions.config as { access?: AccessRule } | undefined)?.access;
+    if (isPublic(rule) || PUBLIC_PREFIXES.some((p) => request.url.startsWith(p))) return;
+    request.principal = await options.authenticator.authenticate(request.headers.authorization);
+    authorize(request.principal, rule, request.params);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    options.metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  fastify.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+
+  await app.register(swagger as never, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: `${options.service} service`, description: options.description, version: options.version ?? '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi as never, { routePrefix: '/docs' });
+}
+
+/** The OpenAPI document of a configured application (after init). */
+export const openApiOf = (app: NestFastifyApplication): unknown => (app.getHttpAdapter().getInstance() as unknown as { swagger(): unknown }).swagger();

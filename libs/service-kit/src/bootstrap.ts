@@ -1,0 +1,105 @@
+import 'reflect-metadata';
+import { CloudEventsTransport, OutboxRelay } from '@licensing/messaging';
+import { Authenticator, configureHttpEdge, ErrorsFilter, httpAdapter, Metrics, NestLogger, type Logger, type PlatformConfig } from '@licensing/platform';
+import type { DynamicModule, Provider, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Connection, mongo } from 'mongoose';
+
+/** A started service: the Nest application, its Fastify instance (`inject` in tests) and its database. */
+export interface RunningService {
+  nest: NestFastifyApplication;
+  http: FastifyInstance;
+  db: mongo.Db;
+  get<T>(token: Type<T> | string): T;
+  close(): Promise<void>;
+}
+
+export const runsApi = (config: PlatformConfig): boolean => config.role !== 'worker';
+export const runsWorker = (config: PlatformConfig): boolean => config.role !== 'api';
+
+/**
+ * What a process of a role loads: `api` serves HTTP and consumes events (controllers);
+ * `worker` runs the BullMQ processors and the outbox sweep. `all` (local runs) both.
+ */
+export function forRole(
+  config: PlatformConfig,
+  parts: { controllers?: Type[]; providers?: Provider[]; processors?: Provider[] },
+): Pick<DynamicModule, 'controllers' | 'providers'> {
+  return {
+    controllers: runsApi(config) ? (parts.controllers ?? []) : [],
+    providers: [...(parts.providers ?? []), ...(runsWorker(config) ? (parts.processors ?? []) : [])],
+  };
+}
+
+/**
+ * Builds and starts a service for its role. HTTP listens first (health and metrics answer while
+ * consumer groups are joined), then the consumers join. `close()` follows Nest's order: HTTP,
+ * consumers, then each module's shutdown hook (workers, the relay, the connections).
+ */
+export async function startService(module: DynamicModule, config: PlatformConfig, logger: Logger, description: string): Promise<RunningService> {
+  const nest = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(), {
+    logger: new NestLogger(logger.child({ component: 'nest' })),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  try {
+    await configureHttpEdge(nest, { service: config.service, description, metrics: nest.get(Metrics), authenticator: nest.get(Authenticator) });
+    nest.useGlobalFilters(new ErrorsFilter());
+    if (runsApi(config)) nest.connectMicroservice({ strategy: nest.get(CloudEventsTransport) }, { inheritAppConfig: true });
+    await nest.listen({ host: config.host, port: config.port });
+    if (runsWorker(config)) nest.get(OutboxRelay).start();
+    await nest.startAllMicroservices();
+  } catch (error) {
+    await nest.close().catch(() => undefined);
+    throw error;
+  }
+  const connection = nest.get<Connection>(getConnectionToken(), { strict: false });
+  return {
+    nest,
+    http: nest.getHttpAdapter().getInstance() as unknown as FastifyInstance,
+    db: connection.db as mongo.Db,
+    get: <T>(token: Type<T> | string) => nest.get<T>(token, { strict: false }),
+    close: () => nest.close(),
+  };
+}
+
+/**
+ * Runs a service process: starts it, and on SIGTERM or SIGINT closes it gracefully within
+ * `graceMs`, then exits.
+ */
+export async function runService(logger: Logger, start: () => Promise<RunningService>, graceMs = 25_000): Promise<void> {
+  let service: RunningService | undefined;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('graceful shutdown timed out');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    (service?.close() ?? Promise.resolve()).then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  try {
+    service = await start();
+    logger.info({ address: service.http.server.address() }, 'started');
+  } catch (error) {
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  }
+}

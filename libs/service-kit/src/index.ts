@@ -1,0 +1,3 @@
+export * from './bootstrap';
+export * from './queues';
+export * from './service-kit.module';

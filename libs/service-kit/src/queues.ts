@@ -1,0 +1,104 @@
+import { InjectConfig, Metrics, Readiness, type PlatformConfig } from '@licensing/platform';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { JobsOptions, Queue } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** ioredis options from a `redis://` or `rediss://` URL (BullMQ opens its own connections from them). */
+export function redisOptions(url: string): RedisOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** BullMQ job ids may not contain ':'; encoding keeps the parts of a business key distinct. */
+export const jobIdOf = (...parts: string[]): string => parts.map(encodeURIComponent).join('/');
+
+/**
+ * The one way a deadline is scheduled. The deadline itself lives in the aggregate (DESIGN.md
+ * §4); a delayed job is only a reminder to look, keyed by the business key so scheduling it
+ * twice is harmless, and a periodic sweep catches whatever a lost job missed.
+ */
+export const Deadlines = {
+  /** A reminder at `at` (plus a small margin: another clock may see the deadline a little later). */
+  async remind<T>(queue: Queue<T>, name: string, jobId: string, at: Date | string, data: T): Promise<void> {
+    const delay = Math.max(0, new Date(at).getTime() - Date.now()) + 250;
+    const options: JobsOptions = { jobId, delay, removeOnComplete: true, removeOnFail: 1000 };
+    await (queue as Queue).add(name, data, options);
+  },
+
+  /** The periodic sweep; one scheduler however many workers run. */
+  async sweepEvery<T>(queue: Queue<T>, schedulerId: string, everyMs: number, name: string, data: T): Promise<void> {
+    await (queue as Queue).upsertJobScheduler(schedulerId, { every: everyMs }, { name, data, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  },
+};
+
+const QUEUE_NAMES = 'QUEUE_NAMES';
+
+/** Readiness of Redis and the depth of every queue of the service, sampled for /metrics. */
+@Injectable()
+class QueuesLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private readonly redis: Redis;
+
+  constructor(
+    @InjectConfig() private readonly config: PlatformConfig,
+    private readonly readiness: Readiness,
+    private readonly metrics: Metrics,
+    private readonly moduleRef: ModuleRef,
+    @Inject(QUEUE_NAMES) private readonly queueNames: string[],
+  ) {
+    // Its own connection, bounded per command, so a health check never waits on BullMQ's.
+    this.redis = new Redis({ ...redisOptions(config.redisUrl), maxRetriesPerRequest: 1, lazyConnect: true });
+    this.redis.on('error', () => undefined);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.redis.connect();
+    this.readiness.add('redis', async () => {
+      if ((await this.redis.ping()) !== 'PONG') throw new Error('redis did not answer PONG');
+    });
+    this.timer = setInterval(() => void this.sample(), 10_000);
+    this.timer.unref();
+  }
+
+  private async sample(): Promise<void> {
+    for (const name of this.queueNames) {
+      const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => undefined);
+      for (const [state, count] of Object.entries(counts ?? {})) this.metrics.queueDepth.set({ queue: name, state }, count);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+    this.redis.disconnect();
+  }
+}
+
+/** BullMQ through @nestjs/bullmq: one connection setting and key prefix for the process, and the service's queues. */
+@Module({})
+export class QueuesModule {
+  static forRoot(config: PlatformConfig, queues: string[]): DynamicModule {
+    return {
+      module: QueuesModule,
+      global: true,
+      imports: [
+        BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
+        BullModule.registerQueue(...queues.map((name) => ({ name }))),
+      ],
+      providers: [
+        { provide: QUEUE_NAMES, useValue: queues },
+        QueuesLifecycle,
+      ],
+      exports: [BullModule],
+    };
+  }
+}
