@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { CloudEventsTransport, OutboxRelay } from '@licensing/messaging';
-import { Authenticator, configureHttpEdge, ErrorsFilter, httpAdapter, Metrics, NestLogger, type Logger, type PlatformConfig } from '@licensing/platform';
+import { Authenticator, configureHttpEdge, ErrorsFilter, httpAdapter, LOGGER, Metrics, NestLogger, type Logger, type PlatformConfig } from '@licensing/platform';
 import type { DynamicModule, Provider, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
@@ -39,15 +39,13 @@ export function forRole(
  * consumer groups are joined), then the consumers join. `close()` follows Nest's order: HTTP,
  * consumers, then each module's shutdown hook (workers, the relay, the connections).
  */
-export async function startService(module: DynamicModule, config: PlatformConfig, logger: Logger, description: string): Promise<RunningService> {
-  const nest = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(), {
-    logger: new NestLogger(logger.child({ component: 'nest' })),
-    bodyParser: false,
-    abortOnError: false,
-  });
+export async function startService(module: DynamicModule, config: PlatformConfig, description: string): Promise<RunningService> {
+  const nest = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(), { bufferLogs: true, bodyParser: false, abortOnError: false });
+  const logger = nest.get<Logger>(LOGGER);
+  nest.useLogger(new NestLogger(logger.child({ component: 'nest' })));
   try {
     await configureHttpEdge(nest, { service: config.service, description, metrics: nest.get(Metrics), authenticator: nest.get(Authenticator) });
-    nest.useGlobalFilters(new ErrorsFilter());
+    nest.useGlobalFilters(new ErrorsFilter(logger));
     if (runsApi(config)) nest.connectMicroservice({ strategy: nest.get(CloudEventsTransport) }, { inheritAppConfig: true });
     await nest.listen({ host: config.host, port: config.port });
     if (runsWorker(config)) nest.get(OutboxRelay).start();

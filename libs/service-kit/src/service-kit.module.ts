@@ -1,6 +1,6 @@
 import { MessagingModule } from '@licensing/messaging';
 import { PersistenceModule } from '@licensing/persistence';
-import { PlatformModule, Readiness, type Logger, type PlatformConfig } from '@licensing/platform';
+import { createLogger, PlatformModule, Readiness, type PlatformConfig } from '@licensing/platform';
 import { Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
@@ -33,10 +33,11 @@ export interface KitOptions {
  */
 @Module({})
 export class ServiceKitModule {
-  static forRoot(config: PlatformConfig, logger: Logger, options: KitOptions = {}): DynamicModule {
+  static forRoot(config: PlatformConfig, options: KitOptions = {}): DynamicModule {
     return {
       module: ServiceKitModule,
-      imports: [PlatformModule.forRoot(config, logger), PersistenceModule.forRoot(config), MessagingModule, QueuesModule.forRoot(config, options.queues ?? [])],
+      imports: [
+        PlatformModule.forRoot(config, createLogger(config.service, config.logLevel)), PersistenceModule.forRoot(config), MessagingModule, QueuesModule.forRoot(config, options.queues ?? [])],
       providers: [MongoReadiness],
       exports: [PersistenceModule, QueuesModule],
     };

@@ -5,3 +5,4 @@ export * from './service-env';
 export * from './tokens';
 export * from './service-process';
 export * from './fixtures';
+export * from './kafka-probe';

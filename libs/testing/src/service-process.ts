@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { freePort, repoRoot } from './infrastructure';
 
 /**
- * A service started as a real process (`node --import tsx services/<name>/src/main.ts`), as
+ * A service started as a real process (`node -r @swc-node/register services/<name>/src/main.ts`: swc keeps the decorator metadata Nest injects by), as
  * operators run it, for tests that kill, stop or restart it. Its output is kept for failures.
  */
 export class ServiceProcess {
@@ -20,7 +20,7 @@ export class ServiceProcess {
 
   static async start(name: string, env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
     const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', join('services', name, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join('services', name, 'src', 'main.ts')], {
       cwd: repoRoot,
       env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],

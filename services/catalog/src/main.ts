@@ -1,6 +1,5 @@
-import { createLogger, runProcess } from '@licensing/platform';
-import { catalogConfig, startCatalog } from './catalog.app';
+import { createLogger } from '@licensing/platform';
+import { runService } from '@licensing/service-kit';
+import { catalogConfig, startCatalog } from './catalog.module';
 
-void runProcess(createLogger('catalog'), async (lifecycle) => {
-  await startCatalog(catalogConfig(), lifecycle);
-});
+void runService(createLogger('catalog'), () => startCatalog(catalogConfig()));

@@ -1,12 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { validateEvent, type CloudEvent, type ProductUpdatedV1 } from '@licensing/events';
-import { Lifecycle } from '@licensing/platform';
-import { bearer, EventTap, serviceEnv, uniqueNames } from '@licensing/testing';
-import { catalogConfig, startCatalog, type CatalogApp } from '../src/catalog.app';
+import type { RunningService } from '@licensing/service-kit';
+import { bearer, EventTap, serviceEnv, testKafka, topicEnd, uniqueNames } from '@licensing/testing';
+import type { Admin } from 'kafkajs';
+import { catalogConfig, startCatalog } from '../src/catalog.module';
 
 const names = uniqueNames(__filename);
-const lifecycle = new Lifecycle();
-let catalog: CatalogApp;
+let catalog: RunningService;
 let tap: EventTap;
+let kafkaAdmin: Admin;
+const catalogTopic = `${names.prefix}catalog.events`;
 let admin: { authorization: string };
 let partner: { authorization: string };
 
@@ -22,7 +25,7 @@ const product = (sku: string, overrides: Record<string, unknown> = {}) => ({
 const productEvents = (sku: string) => tap.events<CloudEvent<ProductUpdatedV1>>((e) => e.type === 'catalog.product-updated.v1' && e.subject === sku);
 
 async function stateSnapshot() {
-  const db = catalog.runtime.mongo.db;
+  const db = catalog.db;
   return {
     products: await db.collection('products').find({}).project({ outbox: 0 }).toArray(),
     families: await db.collection('families').find({}).project({ outbox: 0 }).toArray(),
@@ -31,18 +34,20 @@ async function stateSnapshot() {
 }
 
 beforeAll(async () => {
-  catalog = await startCatalog(catalogConfig(serviceEnv(names)), lifecycle);
-  tap = await EventTap.start([`${names.prefix}catalog.events`]);
+  catalog = await startCatalog(catalogConfig(serviceEnv(names)));
+  tap = await EventTap.start([catalogTopic]);
+  kafkaAdmin = testKafka(names).admin;
+  await kafkaAdmin.connect();
   admin = await bearer({ roles: ['catalog-admin'] });
   partner = await bearer({ partnerId: 'p-1' });
-  const family = await catalog.app.inject({
+  const family = await catalog.http.inject({
     method: 'POST',
     url: '/families',
     headers: admin,
     payload: { code: 'endpoint', name: 'Endpoint protection' },
   });
   expect(family.statusCode).toBe(201);
-  const module = await catalog.app.inject({
+  const module = await catalog.http.inject({
     method: 'POST',
     url: '/modules',
     headers: admin,
@@ -52,13 +57,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await tap?.stop();
-  await lifecycle.close();
+  await Promise.all([tap?.stop(), kafkaAdmin?.disconnect()]);
+  await catalog?.close();
 });
 
 describe('catalog over HTTP and Kafka', () => {
   it('publishes a created product on catalog.events, keyed by sku, valid against its schema, read by a plain consumer', async () => {
-    const created = await catalog.app.inject({
+    const created = await catalog.http.inject({
       method: 'POST',
       url: '/products',
       headers: admin,
@@ -77,8 +82,8 @@ describe('catalog over HTTP and Kafka', () => {
   });
 
   it('bumps the version on an update and publishes the whole product again', async () => {
-    await catalog.app.inject({ method: 'POST', url: '/products', headers: admin, payload: product('EP-STD') });
-    const updated = await catalog.app.inject({
+    await catalog.http.inject({ method: 'POST', url: '/products', headers: admin, payload: product('EP-STD') });
+    const updated = await catalog.http.inject({
       method: 'PATCH',
       url: '/products/EP-STD',
       headers: admin,
@@ -92,36 +97,36 @@ describe('catalog over HTTP and Kafka', () => {
   });
 
   it('retires a product, keeping it and its history; a retired product cannot change', async () => {
-    await catalog.app.inject({ method: 'POST', url: '/products', headers: admin, payload: product('EP-OLD') });
-    const retired = await catalog.app.inject({ method: 'POST', url: '/products/EP-OLD/retire', headers: admin });
+    await catalog.http.inject({ method: 'POST', url: '/products', headers: admin, payload: product('EP-OLD') });
+    const retired = await catalog.http.inject({ method: 'POST', url: '/products/EP-OLD/retire', headers: admin });
     expect(retired.json()).toMatchObject({ status: 'retired', version: 2 });
     expect(retired.json().retiredAt).toEqual(expect.any(String));
-    const change = await catalog.app.inject({ method: 'PATCH', url: '/products/EP-OLD', headers: admin, payload: { name: 'x' } });
+    const change = await catalog.http.inject({ method: 'PATCH', url: '/products/EP-OLD', headers: admin, payload: { name: 'x' } });
     expect(change.statusCode).toBe(409);
     expect(change.json().code).toBe('CATALOG.PRODUCT_RETIRED');
-    const listed = await catalog.app.inject({ method: 'GET', url: '/products?status=retired', headers: partner });
+    const listed = await catalog.http.inject({ method: 'GET', url: '/products?status=retired', headers: partner });
     expect(listed.json().items.map((p: { sku: string }) => p.sku)).toEqual(['EP-OLD']);
     await tap.waitFor((m) => (m.json as CloudEvent<ProductUpdatedV1>).data?.status === 'retired');
   });
 
   it('keeps the change table on the source product and publishes it', async () => {
-    await catalog.app.inject({ method: 'POST', url: '/products', headers: admin, payload: product('EP-ENT') });
-    const allowed = await catalog.app.inject({
+    await catalog.http.inject({ method: 'POST', url: '/products', headers: admin, payload: product('EP-ENT') });
+    const allowed = await catalog.http.inject({
       method: 'PUT',
       url: '/product-changes',
       headers: admin,
       payload: { fromSku: 'EP-PRO', toSku: 'EP-ENT', kind: 'upgrade' },
     });
     expect(allowed.statusCode).toBe(200);
-    const table = await catalog.app.inject({ method: 'GET', url: '/product-changes', headers: partner });
+    const table = await catalog.http.inject({ method: 'GET', url: '/product-changes', headers: partner });
     expect(table.json().items).toEqual([{ fromSku: 'EP-PRO', toSku: 'EP-ENT', kind: 'upgrade' }]);
     await tap.waitFor((m) => (m.json as CloudEvent<ProductUpdatedV1>).data?.changes?.length === 1);
-    const module = await catalog.app.inject({ method: 'GET', url: '/modules/EP-ENC', headers: partner });
+    const module = await catalog.http.inject({ method: 'GET', url: '/modules/EP-ENC', headers: partner });
     expect(module.json().productSkus).toEqual(['EP-PRO']);
   });
 
   it('serves its OpenAPI document at /docs', async () => {
-    const doc = await catalog.app.inject({ method: 'GET', url: '/docs/json' });
+    const doc = await catalog.http.inject({ method: 'GET', url: '/docs/json' });
     expect(doc.statusCode).toBe(200);
     expect(Object.keys(doc.json().paths)).toEqual(
       expect.arrayContaining(['/products', '/products/{sku}', '/families', '/modules', '/product-changes']),
@@ -148,8 +153,8 @@ describe('bad input changes nothing', () => {
 
   it.each(cases)('refuses %s with a stable code', async (_label, payload, status, code) => {
     const before = await stateSnapshot();
-    const eventsBefore = tap.messages.length;
-    const response = await catalog.app.inject({
+    const eventsBefore = await topicEnd(kafkaAdmin, catalogTopic);
+    const response = await catalog.http.inject({
       method: 'POST',
       url: '/products',
       headers: { ...admin, 'content-type': 'application/json', 'x-correlation-id': 'bad-input-1' },
@@ -158,24 +163,27 @@ describe('bad input changes nothing', () => {
     expect(response.statusCode).toBe(status);
     expect(response.json()).toMatchObject({ code, correlationId: 'bad-input-1', message: expect.any(String) });
     expect(await stateSnapshot()).toEqual(before);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(tap.messages.length).toBe(eventsBefore);
+    // A marker written after the refusal: once it is on the topic, nothing else came before it.
+    const marker = `marker ${randomUUID()}`;
+    await catalog.http.inject({ method: 'PATCH', url: '/families/endpoint', headers: admin, payload: { name: marker } });
+    await tap.waitFor((m) => (m.json as CloudEvent<{ name?: string }>)?.data?.name === marker);
+    expect(await topicEnd(kafkaAdmin, catalogTopic)).toBe(eventsBefore + 1);
   });
 
   it('answers 401 without a token or with a bad one, and 403 to a partner writing the catalog', async () => {
     const before = await stateSnapshot();
-    const none = await catalog.app.inject({ method: 'POST', url: '/products', payload: product('EP-Y') });
+    const none = await catalog.http.inject({ method: 'POST', url: '/products', payload: product('EP-Y') });
     expect(none.statusCode).toBe(401);
     expect(none.json().code).toBe('AUTH.UNAUTHENTICATED');
-    const forged = await catalog.app.inject({ method: 'GET', url: '/products', headers: { authorization: 'Bearer abc.def.ghi' } });
+    const forged = await catalog.http.inject({ method: 'GET', url: '/products', headers: { authorization: 'Bearer abc.def.ghi' } });
     expect(forged.statusCode).toBe(401);
-    const asPartner = await catalog.app.inject({ method: 'POST', url: '/products', headers: partner, payload: product('EP-Y') });
+    const asPartner = await catalog.http.inject({ method: 'POST', url: '/products', headers: partner, payload: product('EP-Y') });
     expect(asPartner.statusCode).toBe(403);
     expect(asPartner.json().code).toBe('AUTH.FORBIDDEN');
-    const support = await catalog.app.inject({ method: 'POST', url: '/products/EP-PRO/retire', headers: await bearer({ roles: ['support'] }) });
+    const support = await catalog.http.inject({ method: 'POST', url: '/products/EP-PRO/retire', headers: await bearer({ roles: ['support'] }) });
     expect(support.statusCode).toBe(403);
     expect(await stateSnapshot()).toEqual(before);
-    const read = await catalog.app.inject({ method: 'GET', url: '/products/EP-PRO', headers: partner });
+    const read = await catalog.http.inject({ method: 'GET', url: '/products/EP-PRO', headers: partner });
     expect(read.statusCode).toBe(200);
   });
 });

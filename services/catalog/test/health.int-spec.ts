@@ -1,26 +1,25 @@
-import { Lifecycle } from '@licensing/platform';
+import type { RunningService } from '@licensing/service-kit';
 import { eventually, LocalInfrastructure, serviceEnv, uniqueNames } from '@licensing/testing';
-import { catalogConfig, startCatalog, type CatalogApp } from '../src/catalog.app';
+import { catalogConfig, startCatalog } from '../src/catalog.module';
 
 // This file stops and restarts servers, so it runs its own Kafka and Redis, not the shared ones.
 const names = uniqueNames(__filename);
-const lifecycle = new Lifecycle();
 let infra: LocalInfrastructure;
-let catalog: CatalogApp;
+let catalog: RunningService;
 
 const readiness = async () => {
-  const response = await catalog.app.inject({ method: 'GET', url: '/health/ready' });
+  const response = await catalog.http.inject({ method: 'GET', url: '/health/ready' });
   return { status: response.statusCode, body: response.json() as { status: string; checks: Record<string, { status: string }> } };
 };
 
 beforeAll(async () => {
   infra = await LocalInfrastructure.start(`health-${names.id}`, ['kafka', 'redis']);
   const { KAFKA_BROKERS, REDIS_URL } = infra.urls();
-  catalog = await startCatalog(catalogConfig(serviceEnv(names, { KAFKA_BROKERS, REDIS_URL })), lifecycle);
+  catalog = await startCatalog(catalogConfig(serviceEnv(names, { KAFKA_BROKERS, REDIS_URL })));
 }, 120_000);
 
 afterAll(async () => {
-  await lifecycle.close();
+  await catalog?.close();
   await infra?.stopServers(['kafka', 'redis'], true);
 });
 
@@ -30,7 +29,7 @@ describe('/health/ready', () => {
       status: 200,
       body: { status: 'ready', checks: { consumers: { status: 'up' }, mongo: { status: 'up' }, kafka: { status: 'up' }, redis: { status: 'up' } } },
     });
-    expect((await catalog.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    expect((await catalog.http.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
   });
 
   it('turns not-ready while Redis is stopped and ready again when it is back', async () => {
@@ -41,7 +40,7 @@ describe('/health/ready', () => {
     });
     expect(down.body.checks.redis?.status).toBe('down');
     expect(down.body.checks.mongo?.status).toBe('up');
-    expect((await catalog.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    expect((await catalog.http.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
     await infra.startServers(['redis']);
     await eventually(async () => (await readiness()).status === 200, 30_000);
   });

@@ -1,4 +1,4 @@
-import { isRefusal, type Refusal } from '@licensing/platform';
+import { isRefusal, type Refusal } from '@licensing/domain';
 import {
   allowChange,
   createProduct,

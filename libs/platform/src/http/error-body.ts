@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorBody } from '../errors';
+import type { Logger } from '../logger';
 
 /** The one error shape, for OpenAPI responses. */
 export const errorBodySchema = {
@@ -36,16 +37,25 @@ export function errorAnswer(error: unknown): { status: number; code: string; mes
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { status: 400, code: 'REQUEST.MALFORMED_JSON', message: 'the body is not valid JSON' };
   }
-  // Nest's own HTTP exceptions: its 404 for an unknown route, mainly.
+  // Fastify's own errors reach the filter wrapped by Nest as HTTP exceptions that keep the status.
   const status = typeof e.getStatus === 'function' ? e.getStatus() : e.statusCode;
-  if (status === 404) return { status: 404, code: 'REQUEST.NOT_FOUND', message: 'no such route' };
-  if (error instanceof SyntaxError || status === 400) return { status: 400, code: 'REQUEST.MALFORMED_JSON', message: 'the body is not valid JSON' };
+  switch (status) {
+    case 404:
+      return { status: 404, code: 'REQUEST.NOT_FOUND', message: 'no such route' };
+    case 413:
+      return { status: 413, code: 'REQUEST.PAYLOAD_TOO_LARGE', message: 'the request body is too large' };
+    case 415:
+      return { status: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', message: 'send application/json' };
+    case 400:
+      return { status: 400, code: 'REQUEST.MALFORMED_JSON', message: 'the body is not valid JSON' };
+  }
+  if (error instanceof SyntaxError) return { status: 400, code: 'REQUEST.MALFORMED_JSON', message: 'the body is not valid JSON' };
   return { status: 500, code: 'INTERNAL', message: 'internal error' };
 }
 
-export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): FastifyReply {
   const { status, code, message, details } = errorAnswer(error);
-  if (status >= 500) request.log.error({ err: error }, 'unhandled error');
+  if (status >= 500) logger.error({ err: error, correlationId: request.id, url: request.url }, 'request failed');
   const body: ErrorBody = { code, message: status === 404 && code === 'REQUEST.NOT_FOUND' ? `no route ${request.method} ${request.url}` : message, correlationId: request.id };
   if (details !== undefined) body.details = details;
   return reply.status(status).send(body);

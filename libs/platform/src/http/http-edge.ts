@@ -8,7 +8,6 @@ import type { FastifySchemaCompiler } from 'fastify';
 import { Authenticator } from '../auth';
 import type { Metrics } from '../metrics';
 import { authorize, isPublic, type AccessRule } from './access';
-import { sendError } from './error-body';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -40,7 +39,8 @@ export interface HttpEdgeOptions {
  * The HTTP edge every service shares, on the Nest application's Fastify instance, before its
  * routes are registered: strict validation (bodies keep their JSON types; path and query
  * strings are coerced), authentication and access rules before validation, one error shape,
- * latency metrics, OpenAPI at /docs.
+ * latency metrics, OpenAPI at /docs. Errors, wherever raised (hooks, validation, handlers,
+ * unknown routes), reach Nest's exception handler and so the global ErrorsFilter.
  */
 export async function configureHttpEdge(app: NestFastifyApplication, options: HttpEdgeOptions): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
@@ -69,7 +69,6 @@ export async function configureHttpEdge(app: NestFastifyApplication, options: Ht
       reply.elapsedTime / 1000,
     );
   });
-  fastify.setErrorHandler((error, request, reply) => sendError(error, request, reply));
 
   await app.register(swagger as never, {
     openapi: {

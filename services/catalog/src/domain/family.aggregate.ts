@@ -1,6 +1,6 @@
 import type { EventDraft, FamilyUpdatedV1 } from '@licensing/events';
 import { CatalogEvents } from '@licensing/events';
-import { refuse, type Refusal } from '@licensing/platform';
+import { refuse, type Refusal } from '@licensing/domain';
 
 export interface Family {
   code: string;

@@ -1,6 +1,6 @@
 import type { EventDraft, ModuleUpdatedV1 } from '@licensing/events';
 import { CatalogEvents } from '@licensing/events';
-import { refuse, type Refusal } from '@licensing/platform';
+import { refuse, type Refusal } from '@licensing/domain';
 import { MONTHLY_TERM } from './catalog.rules';
 
 /** The module as it is published, with when it was created and retired. */

@@ -1,0 +1,12 @@
+import { Injectable } from '@nestjs/common';
+import { createFamily, familyEvent, type Family } from '../../domain/family.aggregate';
+import { FamilyRepository, savedOrThrow, type Versioned } from '../../infrastructure/catalog.repositories';
+
+@Injectable()
+export class CreateFamilyHandler {
+  constructor(private readonly families: FamilyRepository) {}
+
+  async execute(code: string, name: string): Promise<Versioned<Family>> {
+    return savedOrThrow(await this.families.change(code, (f) => createFamily(f, code, name, new Date()), (f, v) => [familyEvent(f, v)]));
+  }
+}

@@ -1,0 +1,12 @@
+import { Injectable } from '@nestjs/common';
+import { createModule, moduleEvent, type Module, type ModuleDraft } from '../../domain/module.aggregate';
+import { ModuleRepository, savedOrThrow, type Versioned } from '../../infrastructure/catalog.repositories';
+
+@Injectable()
+export class CreateModuleHandler {
+  constructor(private readonly modules: ModuleRepository) {}
+
+  async execute(draft: ModuleDraft): Promise<Versioned<Module>> {
+    return savedOrThrow(await this.modules.change(draft.sku, (m) => createModule(m, draft, new Date()), (m, v) => [moduleEvent(m, v)]));
+  }
+}

@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import { moduleEvent, retireModule, updateModule, type Module, type ModulePatch } from '../../domain/module.aggregate';
+import { ModuleRepository, savedOrThrow, type Versioned } from '../../infrastructure/catalog.repositories';
+
+/** Changes a module, or retires it (kept, no longer sold). */
+@Injectable()
+export class UpdateModuleHandler {
+  constructor(private readonly modules: ModuleRepository) {}
+
+  async update(sku: string, patch: ModulePatch): Promise<Versioned<Module>> {
+    return savedOrThrow(await this.modules.change(sku, (m) => updateModule(m, sku, patch, new Date()), (m, v) => [moduleEvent(m, v)]));
+  }
+
+  async retire(sku: string): Promise<Versioned<Module>> {
+    return savedOrThrow(await this.modules.change(sku, (m) => retireModule(m, sku, new Date()), (m, v) => [moduleEvent(m, v)]));
+  }
+}

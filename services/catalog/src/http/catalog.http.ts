@@ -1,0 +1,6 @@
+import { errorResponses } from '@licensing/platform';
+
+/** What the catalog's routes share in their OpenAPI description. */
+export const readErrors = errorResponses(400, 401, 404);
+export const writeErrors = errorResponses(400, 401, 403, 404, 409, 413, 415);
+export const list = (items: object) => ({ type: 'object', properties: { items: { type: 'array', items } } });
