@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { CloudEventsTransport, OutboxRelay } from '@licensing/messaging';
-import { Authenticator, configureHttpEdge, ErrorsFilter, httpAdapter, LOGGER, Metrics, NestLogger, type Logger, type PlatformConfig } from '@licensing/platform';
+import { Authenticator, configureHttpEdge, ErrorsFilter, httpAdapter, LOGGER, Metrics, NestLogger, openApiOf, type Logger, type PlatformConfig } from '@licensing/platform';
 import type { DynamicModule, Provider, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
@@ -100,4 +100,18 @@ export async function runService(logger: Logger, start: () => Promise<RunningSer
     logger.fatal({ err: error }, 'failed to start');
     process.exit(1);
   }
+}
+
+/**
+ * A service's OpenAPI document without any server: Nest's preview mode registers the routes
+ * but instantiates no provider, so nothing connects.
+ */
+export async function describeApi(module: DynamicModule, config: PlatformConfig, description: string): Promise<unknown> {
+  const nest = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(), { preview: true, logger: false, bodyParser: false });
+  await configureHttpEdge(nest, { service: config.service, description, metrics: new Metrics(config.service), authenticator: new Authenticator(config.auth) });
+  await nest.init();
+  await nest.getHttpAdapter().getInstance().ready();
+  const document = openApiOf(nest);
+  await nest.close();
+  return document;
 }

@@ -34,9 +34,12 @@ export const Deadlines = {
     await (queue as Queue).add(name, data, options);
   },
 
-  /** The periodic sweep; one scheduler however many workers run. */
-  async sweepEvery<T>(queue: Queue<T>, schedulerId: string, everyMs: number, name: string, data: T): Promise<void> {
-    await (queue as Queue).upsertJobScheduler(schedulerId, { every: everyMs }, { name, data, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  /**
+   * A periodic job (a sweep, a monthly run): `{ every: ms }` or a cron `{ pattern, tz }`. Upserted
+   * by id, so every worker instance declaring it leaves one scheduler.
+   */
+  async repeat<T>(queue: Queue<T>, schedulerId: string, repeat: { every: number } | { pattern: string; tz?: string }, name: string, data: T): Promise<void> {
+    await (queue as Queue).upsertJobScheduler(schedulerId, repeat, { name, data, opts: { removeOnComplete: 100, removeOnFail: 100 } });
   },
 };
 

@@ -1,6 +1,6 @@
 import { MessagingModule } from '@licensing/messaging';
 import { PersistenceModule } from '@licensing/persistence';
-import { createLogger, PlatformModule, Readiness, type PlatformConfig } from '@licensing/platform';
+import { createLogger, PlatformModule, Readiness, type Clock, type PlatformConfig } from '@licensing/platform';
 import { Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
@@ -24,6 +24,8 @@ class MongoReadiness implements OnModuleInit {
 export interface KitOptions {
   /** The service's BullMQ queues. */
   queues?: string[];
+  /** 'Now' for business decisions; the system clock unless a test moves it. */
+  clock?: Clock;
 }
 
 /**
@@ -37,7 +39,7 @@ export class ServiceKitModule {
     return {
       module: ServiceKitModule,
       imports: [
-        PlatformModule.forRoot(config, createLogger(config.service, config.logLevel)), PersistenceModule.forRoot(config), MessagingModule, QueuesModule.forRoot(config, options.queues ?? [])],
+        PlatformModule.forRoot(config, createLogger(config.service, config.logLevel), options.clock), PersistenceModule.forRoot(config), MessagingModule, QueuesModule.forRoot(config, options.queues ?? [])],
       providers: [MongoReadiness],
       exports: [PersistenceModule, QueuesModule],
     };
