@@ -1,3 +1,4 @@
+import { CatalogCopy, CatalogCopyModule } from '@licensing/catalog-copy';
 import {
   CatalogEvents,
   createEvent,
@@ -7,158 +8,227 @@ import {
   type FamilyUpdatedV1,
   type ProductUpdatedV1,
 } from '@licensing/events';
-import { AggregateRepository, connectMongo, type MongoConnection } from '@licensing/persistence';
-import { createLogger, Metrics } from '@licensing/platform';
-import { EventTap, eventually, productUpdated, uniqueNames } from '@licensing/testing';
-import type { Kafka, Producer } from 'kafkajs';
-import { CatalogReadModel, createKafka, ensureTopics, EventConsumer, EventPublisher, OutboxRelay, DlqHeaders } from '../src';
+import { AggregateRepository, aggregateSchema, type AggregateDocument } from '@licensing/persistence';
+import { createLogger, loadConfig, Metrics, readPlatformConfig } from '@licensing/platform';
+import { ServiceKitModule, startService, type RunningService } from '@licensing/service-kit';
+import { EventTap, eventually, LocalInfrastructure, productUpdated, serviceEnv, testKafka, topicEnd, uniqueNames } from '@licensing/testing';
+import { Controller, Injectable, Module, type DynamicModule } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { InjectModel, MongooseModule } from '@nestjs/mongoose';
+import type { Admin, Producer } from 'kafkajs';
+import mongoose, { type Connection, type Model } from 'mongoose';
+import { CATALOG_COPY_GROUP } from '@licensing/catalog-copy';
+import { DlqHeaders, EventPublisher, OutboxRelay, createKafka } from '../src';
 
 const names = uniqueNames(__filename);
 const logger = createLogger('messaging-test', 'silent');
 const topic = `${names.prefix}catalog.events`;
-let mongo: MongoConnection;
-let kafka: Kafka;
+const dlq = dlqTopicOf(topic);
+let connection: Connection;
 let publisher: EventPublisher;
 let producer: Producer;
+let admin: Admin;
 let tap: EventTap;
+let app: RunningService;
+// Its own Mongo server, which one test stops and starts again.
+let mongo: LocalInfrastructure;
 const closers: (() => Promise<unknown>)[] = [];
 
 const product = (sku: string): ProductUpdatedV1 => productUpdated(sku, { terms: [12] });
-
 const familyDraft = (code: string): EventDraft<FamilyUpdatedV1> => ({
   type: CatalogEvents.familyUpdated,
   subject: code,
   data: { code, name: code, version: 1, updatedAt: new Date().toISOString() },
 });
 const family = (code: string): CloudEvent<FamilyUpdatedV1> => createEvent(familyDraft(code));
-
 const send = (value: string, key = 'k') => producer.send({ topic, messages: [{ key, value }] });
+const isEvent = (id: string | undefined) => (m: { json: unknown }) => (m.json as CloudEvent | undefined)?.id === id;
+
+// ---------------------------------------------------------------- a service made of the kit alone
+
+const handledTimes = { count: 0, failures: 0 };
+
+@Injectable()
+class TallyRepository extends AggregateRepository<{ count: number }> {
+  constructor(@InjectModel('family_tallies') model: Model<AggregateDocument<{ count: number }>>, relay: OutboxRelay) {
+    super(model, relay);
+  }
+}
+
+/** Counts each family event once, however often it is delivered (dedupe by event id). */
+@Controller()
+class TallyMessageController {
+  constructor(private readonly tallies: TallyRepository) {}
+
+  // In the catalog copy's group: one consumer reads the topic, so a bad message is dead-lettered once.
+  @EventPattern(CatalogEvents.familyUpdated, { group: CATALOG_COPY_GROUP })
+  async familyUpdated(@Payload() event: CloudEvent<FamilyUpdatedV1>): Promise<void> {
+    if (event.subject === 'always-fails') {
+      handledTimes.failures++;
+      throw new Error('this handler always fails');
+    }
+    await this.tallies.execute(event.subject, (state) => ({ state: { count: (state?.count ?? 0) + 1 }, result: null }), event.id);
+    handledTimes.count++;
+  }
+}
+
+@Module({})
+class MessagingTestModule {
+  static forRoot(env: Record<string, string>): DynamicModule {
+    const config = loadConfig((reader) => readPlatformConfig(reader, 'pool', 0), env);
+    return {
+      module: MessagingTestModule,
+      imports: [
+        ServiceKitModule.forRoot(config),
+        MongooseModule.forFeature([{ name: 'family_tallies', schema: aggregateSchema('family_tallies') }]),
+        CatalogCopyModule,
+      ],
+      controllers: [TallyMessageController],
+      providers: [TallyRepository],
+    };
+  }
+}
 
 beforeAll(async () => {
-  mongo = await connectMongo(process.env.MONGO_URL ?? '', names.database);
-  kafka = createKafka(
-    { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), clientId: 'messaging-test', topicPrefix: names.prefix, partitions: 3 },
-    logger,
-  );
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [topic], 3);
-  await admin.disconnect();
+  mongo = await LocalInfrastructure.start(`messaging-${names.id}`, ['mongo']);
+  const env = serviceEnv(names, { CONSUMER_MAX_ATTEMPTS: '3', MONGO_URL: mongo.urls().MONGO_URL });
+  connection = await mongoose.createConnection(env.MONGO_URL ?? '', { dbName: names.database }).asPromise();
+  const kafka = createKafka({ kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(','), service: 'messaging-test' }, logger);
   publisher = new EventPublisher(kafka, { topicPrefix: names.prefix });
   producer = kafka.producer();
   await producer.connect();
-  tap = await EventTap.start([topic, dlqTopicOf(topic)]);
+  admin = testKafka(names).admin;
+  await admin.connect();
+  app = await startService(MessagingTestModule.forRoot(env), loadConfig((reader) => readPlatformConfig(reader, 'pool', 0), env), 'messaging test');
+  tap = await EventTap.start([topic, dlq]);
   closers.push(
+    () => app.close(),
     () => tap.stop(),
     () => producer.disconnect(),
     () => publisher.disconnect(),
-    () => mongo.close(),
+    () => admin.disconnect(),
+    () => connection.close(),
+    () => mongo.stopServers(['mongo'], true),
   );
-});
+}, 60_000);
 
 afterAll(async () => {
-  for (const close of closers.reverse()) await close();
+  for (const close of closers) await close();
 });
 
 describe('outbox relay', () => {
   it('publishes an event saved while the relay was stopped exactly once when a relay starts again', async () => {
-    const repository = new AggregateRepository<{ n: number }>(mongo.db, 'tallies');
-    const first = new OutboxRelay([repository.collection as never], publisher, logger, { sweepMs: 200 });
-    repository.onEventsSaved = (id) => first.trigger(repository.collection as never, id);
+    const model = connection.model<AggregateDocument<{ n: number }>>('tallies', aggregateSchema('tallies'));
+    const first = new OutboxRelay(publisher, logger, { sweepMs: 200 });
+    const repository = new AggregateRepository<{ n: number }>(model, first);
     first.start();
     await first.stop();
 
     const saved = await repository.execute('t-1', () => ({ state: { n: 1 }, events: [familyDraft('outbox-family')], result: 'saved' }));
     const eventId = !saved.duplicate ? saved.events[0]?.id : undefined;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(tap.messages.filter((m) => (m.json as CloudEvent).id === eventId)).toHaveLength(0);
+    // A marker on the same key, published after the save: once it is read, nothing came before it.
+    const before = createEvent(familyDraft('outbox-family'));
+    await publisher.publish([before]);
+    await tap.waitFor(isEvent(before.id));
+    expect(tap.messages.filter(isEvent(eventId))).toHaveLength(0);
     expect((await repository.load('t-1'))?.outbox).toHaveLength(1);
 
-    const second = new OutboxRelay([repository.collection as never], publisher, logger, { sweepMs: 200 });
+    const second = new OutboxRelay(publisher, logger, { sweepMs: 100 });
+    second.watch(model as never);
     second.start();
-    closers.push(() => second.stop());
-    await tap.waitFor((m) => (m.json as CloudEvent).id === eventId);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // several more sweeps
-    expect(tap.messages.filter((m) => (m.json as CloudEvent).id === eventId)).toHaveLength(1);
-    expect((await repository.load('t-1'))?.outbox).toEqual([]);
+    closers.unshift(() => second.stop());
+    await tap.waitFor(isEvent(eventId));
+    await eventually(async () => (await repository.load('t-1'))?.outbox.length === 0);
+    await second.sweep();
+    const after = createEvent(familyDraft('outbox-family'));
+    await publisher.publish([after]);
+    await tap.waitFor(isEvent(after.id));
+    expect(tap.messages.filter(isEvent(eventId))).toHaveLength(1);
   });
 });
 
-describe('event consumer', () => {
-  const readModel = () => new CatalogReadModel(mongo.db, 'catalog_skus');
-  let handled = 0;
-  let failures = 0;
-
-  beforeAll(async () => {
-    const tallies = new AggregateRepository<{ count: number }>(mongo.db, 'family_tallies');
-    const consumer = new EventConsumer(
-      kafka,
-      {
-        groupId: `${names.prefix}reader`,
-        topics: [topic],
-        maxAttempts: 3,
-        retryBackoffMs: 20,
-        handlers: {
-          ...readModel().handlers(),
-          // Counts each family event once, however often it is delivered (dedupe by event id).
-          [CatalogEvents.familyUpdated]: async (event) => {
-            if (event.subject === 'always-fails') {
-              failures++;
-              throw new Error('this handler always fails');
-            }
-            await tallies.execute(event.subject, (state) => ({ state: { count: (state?.count ?? 0) + 1 }, result: null }), event.id);
-            handled++;
-          },
-        },
-      },
-      publisher,
-      logger,
-      new Metrics('messaging-test'),
-    );
-    await consumer.start();
-    closers.push(() => consumer.stop());
-  });
+describe('CloudEvents transport', () => {
+  const catalog = () => app.get(CatalogCopy);
+  const dlqMessages = (predicate: (reason: string | undefined) => boolean = () => true) =>
+    tap.messages.filter((m) => m.topic === dlq && predicate(m.headers[DlqHeaders.reason]));
 
   it('handles a redelivered event (same id) once', async () => {
     const event = family('redelivered');
     await send(JSON.stringify(event), 'redelivered');
     await send(JSON.stringify(event), 'redelivered');
-    await eventually(async () => handled >= 2);
-    const tally = await mongo.db.collection('family_tallies').findOne({ _id: 'redelivered' as never });
+    const marker = family('redelivered-marker');
+    await send(JSON.stringify(marker), 'redelivered');
+    await eventually(() => app.db.collection('family_tallies').findOne({ _id: 'redelivered-marker' as never }));
+    const tally = await app.db.collection('family_tallies').findOne({ _id: 'redelivered' as never });
     expect(tally?.state).toEqual({ count: 1 });
     expect(tally?.handled).toEqual([event.id]);
   });
 
-  it('dead-letters malformed, unknown-version and invalid events with the error, and keeps consuming what follows', async () => {
+  it('dead-letters malformed and invalid events with the error, skips types it has no handler for, and keeps consuming what follows', async () => {
+    const dlqBefore = await topicEnd(admin, dlq);
     const unknownVersion = {
       ...createEvent({ type: CatalogEvents.productUpdated, subject: 'X-1', data: product('X-1') }),
       type: 'catalog.product-updated.v9',
     };
+    const otherContext = { ...createEvent({ type: CatalogEvents.productUpdated, subject: 'X-3', data: product('X-3') }), type: 'pool.stock-counted.v2' };
     const invalid = createEvent({ type: CatalogEvents.productUpdated, subject: 'X-2', data: { ...product('X-2'), terms: ['twelve'] } });
     const following = createEvent({ type: CatalogEvents.productUpdated, subject: 'AFTER-BAD', data: product('AFTER-BAD') });
+    const skippedBefore = await skipped('catalog.product-updated.v9');
     await send('{"this is": not json', 'dlq');
     await send(JSON.stringify(unknownVersion), 'dlq');
+    await send(JSON.stringify(otherContext), 'dlq');
     await send(JSON.stringify(invalid), 'dlq');
     await send(JSON.stringify(following), 'dlq');
 
-    const dead = await tap.waitFor((m) => m.topic === dlqTopicOf(topic) && m.headers[DlqHeaders.reason] !== 'handler-failed', { count: 3 });
-    expect(dead.map((m) => m.headers[DlqHeaders.reason])).toEqual(['malformed', 'unknown-type', 'invalid']);
+    // One partition keeps the order: once AFTER-BAD is applied, everything before it was dealt with.
+    await eventually(() => catalog().get('AFTER-BAD'));
+    expect(await catalog().get('X-2')).toBeNull();
+    expect(await catalog().get('X-1')).toBeNull();
+    expect(await topicEnd(admin, dlq)).toBe(dlqBefore + 2);
+    const dead = await tap.waitFor((m) => m.topic === dlq && m.headers[DlqHeaders.reason] !== 'handler-failed', { count: 2 });
+    expect(dead.map((m) => m.headers[DlqHeaders.reason])).toEqual(['malformed', 'invalid']);
     expect(dead[0]?.value).toBe('{"this is": not json');
-    expect(dead[1]?.headers[DlqHeaders.error]).toBe('unknown event type or version: catalog.product-updated.v9');
-    expect(dead[2]?.headers[DlqHeaders.error]).toContain('data/terms/0');
-    expect(dead.every((m) => m.headers[DlqHeaders.topic] === topic && m.headers[DlqHeaders.group] === `${names.prefix}reader`)).toBe(true);
-    await eventually(() => readModel().get('AFTER-BAD'));
-    expect(await readModel().get('X-2')).toBeNull();
+    expect(dead[1]?.headers[DlqHeaders.error]).toContain('data/terms/0');
+    expect(dead.every((m) => m.headers[DlqHeaders.topic] === topic && m.headers[DlqHeaders.group]?.startsWith(`${names.prefix}pool-catalog`))).toBe(true);
+    expect(await skipped('catalog.product-updated.v9')).toBe(skippedBefore + 1);
+    expect(await skipped('pool.stock-counted.v2')).toBe(1);
   });
 
   it('dead-letters an event whose handler keeps failing after its bounded attempts, and moves on', async () => {
     await send(JSON.stringify(family('always-fails')), 'fails');
-    const next = family('after-failure');
-    await send(JSON.stringify(next), 'fails');
-    const [dead] = await tap.waitFor((m) => m.topic === dlqTopicOf(topic) && m.headers[DlqHeaders.reason] === 'handler-failed');
+    await send(JSON.stringify(family('after-failure')), 'fails');
+    const [dead] = await tap.waitFor((m) => m.topic === dlq && m.headers[DlqHeaders.reason] === 'handler-failed');
     expect(dead?.headers[DlqHeaders.error]).toBe('Error: this handler always fails');
     expect(dead?.headers[DlqHeaders.attempts]).toBe('3');
-    expect(failures).toBe(3);
-    await eventually(() => mongo.db.collection('family_tallies').findOne({ _id: 'after-failure' as never }));
+    expect(handledTimes.failures).toBe(3);
+    await eventually(() => app.db.collection('family_tallies').findOne({ _id: 'after-failure' as never }));
+    expect(dlqMessages((reason) => reason === 'handler-failed')).toHaveLength(1);
   });
 });
+
+describe('a bad moment is not a bad message', () => {
+  it('keeps events that arrive while Mongo is away for 10 s: nothing is dead-lettered, each is applied once when it is back', async () => {
+    const dlqBefore = await topicEnd(admin, dlq);
+    const events = Array.from({ length: 20 }, (_, i) => family(`outage-${i}`));
+    await mongo.stopServers(['mongo']);
+    const stoppedAt = Date.now();
+    for (const event of events) await send(JSON.stringify(event), event.subject);
+    // Some delivered twice, as a producer retry would.
+    for (const event of events.slice(0, 5)) await send(JSON.stringify(event), event.subject);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 10_000 - (Date.now() - stoppedAt)))); // the outage itself
+    await mongo.startServers(['mongo']);
+    await eventually(async () => (await app.db.collection('family_tallies').countDocuments({ _id: { $regex: '^outage-' } } as never)) === 20, 60_000);
+    const tallies = await app.db
+      .collection('family_tallies')
+      .find({ _id: { $regex: '^outage-' } } as never)
+      .toArray();
+    expect(tallies.map((t) => t.state)).toEqual(Array.from({ length: 20 }, () => ({ count: 1 })));
+    expect(await topicEnd(admin, dlq)).toBe(dlqBefore);
+  }, 120_000);
+});
+
+/** The transport's count of events it skipped, from /metrics. */
+async function skipped(type: string): Promise<number> {
+  const metrics = await app.get(Metrics).registry.getSingleMetric('events_consumed_total')?.get();
+  return (metrics?.values ?? []).filter((v) => v.labels.type === type && v.labels.outcome === 'skipped').reduce((n, v) => n + v.value, 0);
+}
