@@ -12,6 +12,27 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Domain code is plain TypeScript: rules, no framework, no I/O (DESIGN.md §4, §9).
+    files: ['services/*/src/domain/**/*.ts', 'libs/domain/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'mongoose', 'mongodb', 'kafkajs', 'bullmq', 'ioredis', 'fastify', 'pino', 'prom-client', 'node:*'],
+              message: 'domain code has no framework or I/O imports',
+            },
+            {
+              group: ['@licensing/*', '!@licensing/domain', '!@licensing/events'],
+              message: 'domain code may use only @licensing/domain and @licensing/events',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

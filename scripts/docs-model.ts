@@ -1,40 +1,30 @@
 import { allEventSchemas, contextOf, dataschemaOf, topicOf } from '@licensing/events';
-import { Authenticator, createHttpApp, createLogger, Metrics } from '@licensing/platform';
-import type { FastifyInstance } from 'fastify';
+import { describeApi } from '@licensing/service-kit';
 import envelopeSchema from '../libs/events/src/envelope.schema.json';
-import { CATALOG_API_DESCRIPTION } from '../services/catalog/src/catalog.app';
-import { registerCatalogRoutes } from '../services/catalog/src/http/catalog.http.controller';
-import { registerPointsRoutes } from '../services/points/src/http/points.http.controller';
-import { POINTS_API_DESCRIPTION } from '../services/points/src/points.app';
-import { registerPoolRoutes } from '../services/pool/src/http/pool.http.controller';
-import { POOL_API_DESCRIPTION } from '../services/pool/src/pool.app';
+import { CATALOG_API_DESCRIPTION, catalogConfig, CatalogModule } from '../services/catalog/src/catalog.module';
+import { POINTS_API_DESCRIPTION, pointsConfig, PointsModule } from '../services/points/src/points.module';
+import { POOL_API_DESCRIPTION, poolConfig, PoolModule } from '../services/pool/src/pool.module';
 
-type Register = (app: FastifyInstance) => void;
-
-/** Each service's routes, registered on the shared HTTP edge without any connection. */
-const services: Record<string, { description: string; register: Register }> = {
-  catalog: { description: CATALOG_API_DESCRIPTION, register: (app) => registerCatalogRoutes(app, undefined as never) },
-  pool: { description: POOL_API_DESCRIPTION, register: (app) => registerPoolRoutes(app, undefined as never) },
-  points: { description: POINTS_API_DESCRIPTION, register: (app) => registerPointsRoutes(app, undefined as never, { maxWaitSeconds: 20 }) },
+/** Enough configuration to build each service's module; nothing connects (Nest preview mode). */
+const env = {
+  KAFKA_BROKERS: '127.0.0.1:9',
+  MONGO_URL: 'mongodb://127.0.0.1:9',
+  REDIS_URL: 'redis://127.0.0.1:9',
+  AUTH_JWT_SECRET: 'x'.repeat(32),
+  LOG_LEVEL: 'silent',
+  POINTS_MAX_WAIT_SECONDS: '20',
 };
 
+/** Each service's OpenAPI document, from its controllers' route schemas. */
 export async function openApiDocuments(): Promise<Record<string, unknown>> {
-  const documents: Record<string, unknown> = {};
-  for (const [service, { description, register }] of Object.entries(services)) {
-    const app = await createHttpApp({
-      service,
-      description,
-      logger: createLogger(service, 'silent'),
-      metrics: new Metrics(service),
-      authenticator: new Authenticator({ secret: 'x'.repeat(32), issuer: 'licensing', audience: 'licensing-api' }),
-      readiness: {},
-    });
-    register(app);
-    await app.ready();
-    documents[service] = app.swagger();
-    await app.close();
-  }
-  return documents;
+  const catalog = catalogConfig(env);
+  const pool = poolConfig(env);
+  const points = pointsConfig(env);
+  return {
+    catalog: await describeApi(CatalogModule.forRole(catalog), catalog, CATALOG_API_DESCRIPTION),
+    pool: await describeApi(PoolModule.forRole(pool), pool, POOL_API_DESCRIPTION),
+    points: await describeApi(PointsModule.forRole(points), points, POINTS_API_DESCRIPTION),
+  };
 }
 
 /** The event catalog: one channel per topic, one message per event type and version. */

@@ -39,7 +39,7 @@ mkdir -p "$INFRA_DIR/logs"
 for service in catalog pool contracts points; do
   [[ -f "services/$service/src/main.ts" ]] || continue
   log="$INFRA_DIR/logs/$service.log"
-  PORT="${ports[$service]}" HOST=127.0.0.1 SERVICE_ROLE=all node --import tsx "services/$service/src/main.ts" >>"$log" 2>&1 &
+  PORT="${ports[$service]}" HOST=127.0.0.1 SERVICE_ROLE=all node -r @swc-node/register "services/$service/src/main.ts" >>"$log" 2>&1 &
   pids+=("$!")
   names+=("$service")
 done
@@ -62,7 +62,7 @@ for i in "${!names[@]}"; do
   }
 done
 
-npx tsx scripts/seed-demo.ts
+node -r @swc-node/register scripts/seed-demo.ts
 
 echo
 echo "The platform is running (Ctrl-C stops it all):"

@@ -46,7 +46,7 @@ export function isTransient(error: unknown, depth = 0): boolean {
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
   if (e.name?.startsWith('KafkaJS') && e.retriable === true) return true;
   // ioredis rejects commands on a closed connection with a plain Error.
-  if (e.message === 'Connection is closed.' || e.message?.startsWith('Stream isn\'t writeable')) return true;
+  if (e.message === 'Connection is closed.' || e.message?.startsWith("Stream isn't writeable")) return true;
   // mongoose refuses a command outright while it has no connection (bufferCommands false).
   if (e.name === 'MongooseError' && /initial connection|not connected|buffering/i.test(e.message ?? '')) return true;
   return isTransient(e.cause, depth + 1);

@@ -1,4 +1,3 @@
-import type { CloudEvent } from '@licensing/events';
 import type { AggregateDocument, OutboxListener } from '@licensing/persistence';
 import type { Logger, Metrics } from '@licensing/platform';
 import type { Model } from 'mongoose';
@@ -71,7 +70,11 @@ export class OutboxRelay implements OutboxListener {
     this.sweeping ??= (async () => {
       try {
         for (const model of this.models) {
-          const pending = (await model.find({ 'outbox.0': { $exists: true } }, { _id: 1, outbox: 1 }).limit(1000).lean().exec()) as OutboxDocument[];
+          const pending = (await model
+            .find({ 'outbox.0': { $exists: true } }, { _id: 1, outbox: 1 })
+            .limit(1000)
+            .lean()
+            .exec()) as OutboxDocument[];
           this.options.metrics?.outboxBacklog.set(
             { collection: model.collection.collectionName },
             pending.reduce((n, d) => n + d.outbox.length, 0),

@@ -99,7 +99,11 @@ beforeAll(async () => {
   await producer.connect();
   admin = testKafka(names).admin;
   await admin.connect();
-  app = await startService(MessagingTestModule.forRoot(env), loadConfig((reader) => readPlatformConfig(reader, 'pool', 0), env), 'messaging test');
+  app = await startService(
+    MessagingTestModule.forRoot(env),
+    loadConfig((reader) => readPlatformConfig(reader, 'pool', 0), env),
+    'messaging test',
+  );
   tap = await EventTap.start([topic, dlq]);
   closers.push(
     () => app.close(),
@@ -170,7 +174,10 @@ describe('CloudEvents transport', () => {
       ...createEvent({ type: CatalogEvents.productUpdated, subject: 'X-1', data: product('X-1') }),
       type: 'catalog.product-updated.v9',
     };
-    const otherContext = { ...createEvent({ type: CatalogEvents.productUpdated, subject: 'X-3', data: product('X-3') }), type: 'pool.stock-counted.v2' };
+    const otherContext = {
+      ...createEvent({ type: CatalogEvents.productUpdated, subject: 'X-3', data: product('X-3') }),
+      type: 'pool.stock-counted.v2',
+    };
     const invalid = createEvent({ type: CatalogEvents.productUpdated, subject: 'X-2', data: { ...product('X-2'), terms: ['twelve'] } });
     const following = createEvent({ type: CatalogEvents.productUpdated, subject: 'AFTER-BAD', data: product('AFTER-BAD') });
     const skippedBefore = await skipped('catalog.product-updated.v9');
@@ -189,7 +196,9 @@ describe('CloudEvents transport', () => {
     expect(dead.map((m) => m.headers[DlqHeaders.reason])).toEqual(['malformed', 'invalid']);
     expect(dead[0]?.value).toBe('{"this is": not json');
     expect(dead[1]?.headers[DlqHeaders.error]).toContain('data/terms/0');
-    expect(dead.every((m) => m.headers[DlqHeaders.topic] === topic && m.headers[DlqHeaders.group]?.startsWith(`${names.prefix}pool-catalog`))).toBe(true);
+    expect(dead.every((m) => m.headers[DlqHeaders.topic] === topic && m.headers[DlqHeaders.group]?.startsWith(`${names.prefix}pool-catalog`))).toBe(
+      true,
+    );
     expect(await skipped('catalog.product-updated.v9')).toBe(skippedBefore + 1);
     expect(await skipped('pool.stock-counted.v2')).toBe(1);
   });

@@ -103,14 +103,21 @@ export class AggregateRepository<S> {
 
   /** Whole documents matching a filter on the state, lean, in id order. */
   async find(filter: Record<string, unknown>, options: { limit?: number } = {}): Promise<AggregateDocument<S>[]> {
-    const query = this.model.find(filter as never).sort({ _id: 1 }).lean();
+    const query = this.model
+      .find(filter as never)
+      .sort({ _id: 1 })
+      .lean();
     if (options.limit !== undefined) query.limit(options.limit);
     return (await query.exec()) as AggregateDocument<S>[];
   }
 
   /** Ids of the documents matching a filter, in id order. */
   async ids(filter: Record<string, unknown>, limit?: number): Promise<string[]> {
-    const query = this.model.find(filter as never).select('_id').sort({ _id: 1 }).lean();
+    const query = this.model
+      .find(filter as never)
+      .select('_id')
+      .sort({ _id: 1 })
+      .lean();
     if (limit !== undefined) query.limit(limit);
     return ((await query.exec()) as { _id: string }[]).map((d) => d._id);
   }

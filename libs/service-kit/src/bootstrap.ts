@@ -1,6 +1,17 @@
 import 'reflect-metadata';
 import { CloudEventsTransport, OutboxRelay } from '@licensing/messaging';
-import { Authenticator, configureHttpEdge, ErrorsFilter, httpAdapter, LOGGER, Metrics, NestLogger, openApiOf, type Logger, type PlatformConfig } from '@licensing/platform';
+import {
+  Authenticator,
+  configureHttpEdge,
+  ErrorsFilter,
+  httpAdapter,
+  LOGGER,
+  Metrics,
+  NestLogger,
+  openApiOf,
+  type Logger,
+  type PlatformConfig,
+} from '@licensing/platform';
 import type { DynamicModule, Provider, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
@@ -108,7 +119,12 @@ export async function runService(logger: Logger, start: () => Promise<RunningSer
  */
 export async function describeApi(module: DynamicModule, config: PlatformConfig, description: string): Promise<unknown> {
   const nest = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(), { preview: true, logger: false, bodyParser: false });
-  await configureHttpEdge(nest, { service: config.service, description, metrics: new Metrics(config.service), authenticator: new Authenticator(config.auth) });
+  await configureHttpEdge(nest, {
+    service: config.service,
+    description,
+    metrics: new Metrics(config.service),
+    authenticator: new Authenticator(config.auth),
+  });
   await nest.init();
   await nest.getHttpAdapter().getInstance().ready();
   const document = openApiOf(nest);

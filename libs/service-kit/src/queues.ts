@@ -38,7 +38,13 @@ export const Deadlines = {
    * A periodic job (a sweep, a monthly run): `{ every: ms }` or a cron `{ pattern, tz }`. Upserted
    * by id, so every worker instance declaring it leaves one scheduler.
    */
-  async repeat<T>(queue: Queue<T>, schedulerId: string, repeat: { every: number } | { pattern: string; tz?: string }, name: string, data: T): Promise<void> {
+  async repeat<T>(
+    queue: Queue<T>,
+    schedulerId: string,
+    repeat: { every: number } | { pattern: string; tz?: string },
+    name: string,
+    data: T,
+  ): Promise<void> {
     await (queue as Queue).upsertJobScheduler(schedulerId, repeat, { name, data, opts: { removeOnComplete: 100, removeOnFail: 100 } });
   },
 };
@@ -97,10 +103,7 @@ export class QueuesModule {
         BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
         BullModule.registerQueue(...queues.map((name) => ({ name }))),
       ],
-      providers: [
-        { provide: QUEUE_NAMES, useValue: queues },
-        QueuesLifecycle,
-      ],
+      providers: [{ provide: QUEUE_NAMES, useValue: queues }, QueuesLifecycle],
       exports: [BullModule],
     };
   }

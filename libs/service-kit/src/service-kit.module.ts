@@ -39,7 +39,11 @@ export class ServiceKitModule {
     return {
       module: ServiceKitModule,
       imports: [
-        PlatformModule.forRoot(config, createLogger(config.service, config.logLevel), options.clock), PersistenceModule.forRoot(config), MessagingModule, QueuesModule.forRoot(config, options.queues ?? [])],
+        PlatformModule.forRoot(config, createLogger(config.service, config.logLevel), options.clock),
+        PersistenceModule.forRoot(config),
+        MessagingModule,
+        QueuesModule.forRoot(config, options.queues ?? []),
+      ],
       providers: [MongoReadiness],
       exports: [PersistenceModule, QueuesModule],
     };

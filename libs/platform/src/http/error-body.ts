@@ -56,7 +56,11 @@ export function errorAnswer(error: unknown): { status: number; code: string; mes
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): FastifyReply {
   const { status, code, message, details } = errorAnswer(error);
   if (status >= 500) logger.error({ err: error, correlationId: request.id, url: request.url }, 'request failed');
-  const body: ErrorBody = { code, message: status === 404 && code === 'REQUEST.NOT_FOUND' ? `no route ${request.method} ${request.url}` : message, correlationId: request.id };
+  const body: ErrorBody = {
+    code,
+    message: status === 404 && code === 'REQUEST.NOT_FOUND' ? `no route ${request.method} ${request.url}` : message,
+    correlationId: request.id,
+  };
   if (details !== undefined) body.details = details;
   return reply.status(status).send(body);
 }

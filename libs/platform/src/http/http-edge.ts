@@ -82,4 +82,5 @@ export async function configureHttpEdge(app: NestFastifyApplication, options: Ht
 }
 
 /** The OpenAPI document of a configured application (after init). */
-export const openApiOf = (app: NestFastifyApplication): unknown => (app.getHttpAdapter().getInstance() as unknown as { swagger(): unknown }).swagger();
+export const openApiOf = (app: NestFastifyApplication): unknown =>
+  (app.getHttpAdapter().getInstance() as unknown as { swagger(): unknown }).swagger();

@@ -11,11 +11,21 @@ export class ChangeTableHandler {
   async allow(fromSku: string, toSku: string, kind: ChangeKind): Promise<Versioned<Product>> {
     const target = (await this.products.load(toSku))?.state ?? null;
     return savedOrThrow(
-      await this.products.change(fromSku, (p) => allowChange(p, fromSku, target, toSku, kind, new Date()), (p, v) => [productEvent(p, v)]),
+      await this.products.change(
+        fromSku,
+        (p) => allowChange(p, fromSku, target, toSku, kind, new Date()),
+        (p, v) => [productEvent(p, v)],
+      ),
     );
   }
 
   async remove(fromSku: string, toSku: string): Promise<Versioned<Product>> {
-    return savedOrThrow(await this.products.change(fromSku, (p) => removeChange(p, fromSku, toSku, new Date()), (p, v) => [productEvent(p, v)]));
+    return savedOrThrow(
+      await this.products.change(
+        fromSku,
+        (p) => removeChange(p, fromSku, toSku, new Date()),
+        (p, v) => [productEvent(p, v)],
+      ),
+    );
   }
 }

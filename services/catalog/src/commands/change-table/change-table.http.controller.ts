@@ -12,14 +12,24 @@ export class ChangeTableHttpController {
 
   @Put()
   @Access({ role: Roles.catalogAdmin })
-  @RouteSchema({ tags: ['product-changes'], summary: 'Allow a product change', body: s.productChangeBody, response: { 200: s.productSchema, ...writeErrors } })
+  @RouteSchema({
+    tags: ['product-changes'],
+    summary: 'Allow a product change',
+    body: s.productChangeBody,
+    response: { 200: s.productSchema, ...writeErrors },
+  })
   allow(@Body() body: { fromSku: string; toSku: string; kind: ChangeKind }) {
     return this.handler.allow(body.fromSku, body.toSku, body.kind);
   }
 
   @Delete(':fromSku/:toSku')
   @Access({ role: Roles.catalogAdmin })
-  @RouteSchema({ tags: ['product-changes'], summary: 'Remove a product change', params: s.changeParams, response: { 200: s.productSchema, ...writeErrors } })
+  @RouteSchema({
+    tags: ['product-changes'],
+    summary: 'Remove a product change',
+    params: s.changeParams,
+    response: { 200: s.productSchema, ...writeErrors },
+  })
   remove(@Param('fromSku') fromSku: string, @Param('toSku') toSku: string) {
     return this.handler.remove(fromSku, toSku);
   }

@@ -7,6 +7,12 @@ export class CreateFamilyHandler {
   constructor(private readonly families: FamilyRepository) {}
 
   async execute(code: string, name: string): Promise<Versioned<Family>> {
-    return savedOrThrow(await this.families.change(code, (f) => createFamily(f, code, name, new Date()), (f, v) => [familyEvent(f, v)]));
+    return savedOrThrow(
+      await this.families.change(
+        code,
+        (f) => createFamily(f, code, name, new Date()),
+        (f, v) => [familyEvent(f, v)],
+      ),
+    );
   }
 }

@@ -11,7 +11,12 @@ export class CreateFamilyHttpController {
 
   @Post()
   @Access({ role: Roles.catalogAdmin })
-  @RouteSchema({ tags: ['families'], summary: 'Create a product family', body: s.createFamilyBody, response: { 201: s.familySchema, ...writeErrors } })
+  @RouteSchema({
+    tags: ['families'],
+    summary: 'Create a product family',
+    body: s.createFamilyBody,
+    response: { 201: s.familySchema, ...writeErrors },
+  })
   create(@Body() body: { code: string; name: string }) {
     return this.handler.execute(body.code, body.name);
   }

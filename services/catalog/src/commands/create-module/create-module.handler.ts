@@ -7,6 +7,12 @@ export class CreateModuleHandler {
   constructor(private readonly modules: ModuleRepository) {}
 
   async execute(draft: ModuleDraft): Promise<Versioned<Module>> {
-    return savedOrThrow(await this.modules.change(draft.sku, (m) => createModule(m, draft, new Date()), (m, v) => [moduleEvent(m, v)]));
+    return savedOrThrow(
+      await this.modules.change(
+        draft.sku,
+        (m) => createModule(m, draft, new Date()),
+        (m, v) => [moduleEvent(m, v)],
+      ),
+    );
   }
 }

@@ -8,6 +8,12 @@ export class CreateProductHandler {
 
   async execute(draft: ProductDraft): Promise<Versioned<Product>> {
     const facts = await this.products.facts(draft.familyCode, draft.moduleSkus);
-    return savedOrThrow(await this.products.change(draft.sku, (p) => createProduct(p, draft, facts, new Date()), (p, v) => [productEvent(p, v)]));
+    return savedOrThrow(
+      await this.products.change(
+        draft.sku,
+        (p) => createProduct(p, draft, facts, new Date()),
+        (p, v) => [productEvent(p, v)],
+      ),
+    );
   }
 }

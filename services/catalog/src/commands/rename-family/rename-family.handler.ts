@@ -7,6 +7,12 @@ export class RenameFamilyHandler {
   constructor(private readonly families: FamilyRepository) {}
 
   async execute(code: string, name: string): Promise<Versioned<Family>> {
-    return savedOrThrow(await this.families.change(code, (f) => renameFamily(f, code, name, new Date()), (f, v) => [familyEvent(f, v)]));
+    return savedOrThrow(
+      await this.families.change(
+        code,
+        (f) => renameFamily(f, code, name, new Date()),
+        (f, v) => [familyEvent(f, v)],
+      ),
+    );
   }
 }

@@ -8,10 +8,22 @@ export class UpdateModuleHandler {
   constructor(private readonly modules: ModuleRepository) {}
 
   async update(sku: string, patch: ModulePatch): Promise<Versioned<Module>> {
-    return savedOrThrow(await this.modules.change(sku, (m) => updateModule(m, sku, patch, new Date()), (m, v) => [moduleEvent(m, v)]));
+    return savedOrThrow(
+      await this.modules.change(
+        sku,
+        (m) => updateModule(m, sku, patch, new Date()),
+        (m, v) => [moduleEvent(m, v)],
+      ),
+    );
   }
 
   async retire(sku: string): Promise<Versioned<Module>> {
-    return savedOrThrow(await this.modules.change(sku, (m) => retireModule(m, sku, new Date()), (m, v) => [moduleEvent(m, v)]));
+    return savedOrThrow(
+      await this.modules.change(
+        sku,
+        (m) => retireModule(m, sku, new Date()),
+        (m, v) => [moduleEvent(m, v)],
+      ),
+    );
   }
 }

@@ -26,7 +26,12 @@ export class UpdateModuleHttpController {
   @Post(':sku/retire')
   @HttpCode(200)
   @Access({ role: Roles.catalogAdmin })
-  @RouteSchema({ tags: ['modules'], summary: 'Retire a module (kept, no longer sold)', params: s.skuParams, response: { 200: s.moduleSchema, ...writeErrors } })
+  @RouteSchema({
+    tags: ['modules'],
+    summary: 'Retire a module (kept, no longer sold)',
+    params: s.skuParams,
+    response: { 200: s.moduleSchema, ...writeErrors },
+  })
   retire(@Param('sku') sku: string) {
     return this.handler.retire(sku);
   }

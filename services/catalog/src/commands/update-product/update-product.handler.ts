@@ -10,10 +10,22 @@ export class UpdateProductHandler {
   async update(sku: string, patch: ProductPatch): Promise<Versioned<Product>> {
     const current = await this.products.load(sku);
     const facts = await this.products.facts(patch.familyCode ?? current?.state.familyCode, patch.moduleSkus ?? current?.state.moduleSkus);
-    return savedOrThrow(await this.products.change(sku, (p) => updateProduct(p, sku, patch, facts, new Date()), (p, v) => [productEvent(p, v)]));
+    return savedOrThrow(
+      await this.products.change(
+        sku,
+        (p) => updateProduct(p, sku, patch, facts, new Date()),
+        (p, v) => [productEvent(p, v)],
+      ),
+    );
   }
 
   async retire(sku: string): Promise<Versioned<Product>> {
-    return savedOrThrow(await this.products.change(sku, (p) => retireProduct(p, sku, new Date()), (p, v) => [productEvent(p, v)]));
+    return savedOrThrow(
+      await this.products.change(
+        sku,
+        (p) => retireProduct(p, sku, new Date()),
+        (p, v) => [productEvent(p, v)],
+      ),
+    );
   }
 }

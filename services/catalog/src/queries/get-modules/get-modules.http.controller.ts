@@ -15,7 +15,12 @@ export class GetModulesHttpController {
   }
 
   @Get(':sku')
-  @RouteSchema({ tags: ['modules'], summary: 'Get a module with the products that accept it', params: s.skuParams, response: { 200: s.moduleSchema, ...readErrors } })
+  @RouteSchema({
+    tags: ['modules'],
+    summary: 'Get a module with the products that accept it',
+    params: s.skuParams,
+    response: { 200: s.moduleSchema, ...readErrors },
+  })
   get(@Param('sku') sku: string) {
     return this.handler.get(sku);
   }
