@@ -1,7 +1,9 @@
-import { MessagingModule } from '@licensing/messaging';
+import { MessagingModule, OutboxRelay } from '@licensing/messaging';
 import { PersistenceModule } from '@licensing/persistence';
 import { createLogger, PlatformModule, Readiness, type Clock, type PlatformConfig } from '@licensing/platform';
-import { Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { QueuesModule } from './queues';
@@ -18,6 +20,29 @@ class MongoReadiness implements OnModuleInit {
       if (!this.connection.db) throw new Error('not connected');
       await this.connection.db.command({ ping: 1 });
     });
+  }
+}
+
+/**
+ * The shutdown order, after Nest has closed HTTP and the consumers: the BullMQ workers finish
+ * their jobs, then the relay its flushes; the connections close last, in the deeper modules'
+ * own hooks (Nest runs shutdown hooks from the root module outwards, and this module is the
+ * nearest to the root of the kit's).
+ */
+@Injectable()
+class ShutdownSequence implements OnApplicationShutdown {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    const workers = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
+    await Promise.all(workers.map((host) => host.worker?.close()));
+    await this.relay.stop();
   }
 }
 
@@ -39,12 +64,13 @@ export class ServiceKitModule {
     return {
       module: ServiceKitModule,
       imports: [
+        DiscoveryModule,
         PlatformModule.forRoot(config, createLogger(config.service, config.logLevel), options.clock),
         PersistenceModule.forRoot(config),
         MessagingModule,
         QueuesModule.forRoot(config, options.queues ?? []),
       ],
-      providers: [MongoReadiness],
+      providers: [MongoReadiness, ShutdownSequence],
       exports: [PersistenceModule, QueuesModule],
     };
   }
