@@ -2,7 +2,7 @@
  * How many reservations per second one pool process sustains against the local servers, end to
  * end: contracts.assignment-requested.v1 published → pool.licenses-reserved.v1 observed on Kafka.
  *
- *   npx tsx bench/pool-reservations.ts
+ *   npm run bench
  *
  * Uses KAFKA_BROKERS / MONGO_URL / REDIS_URL when set, else starts private local servers (and
  * stops them after). BENCH_RESERVATIONS (default 3000) requests of 1 license each, spread over
@@ -58,10 +58,7 @@ async function main(): Promise<void> {
     // Nothing is committed in this run: reservations must not time out while it lasts.
     POOL_RESERVATION_TIMEOUT_MS: String(30 * 60_000),
   };
-  const kafka = createKafka(
-    { brokers: urls.KAFKA_BROKERS.split(','), clientId: 'bench', topicPrefix: names.prefix, partitions: 6 },
-    createLogger('bench', 'silent'),
-  );
+  const kafka = createKafka({ kafkaBrokers: urls.KAFKA_BROKERS.split(','), service: 'bench' }, createLogger('bench', 'silent'));
   const publisher = new EventPublisher(kafka, { topicPrefix: names.prefix });
   let pool: ServiceProcess | undefined;
   let tap: EventTap | undefined;

@@ -1,5 +1,6 @@
 import { PointsEvents, type CloudEvent, type ExchangeDebitedV1, type MonthlyLapsedV1 } from '@licensing/events';
-import { bearer, eventually, EventTap, ServiceProcess, serviceEnv, uniqueNames } from '@licensing/testing';
+import { bearer, caughtUp, eventually, EventTap, ServiceProcess, serviceEnv, testKafka, uniqueNames } from '@licensing/testing';
+import type { Admin } from 'kafkajs';
 
 /**
  * The exchange saga end to end: catalog, pool and points run as real processes (as operators run
@@ -16,6 +17,7 @@ let catalog: ServiceProcess;
 let pool: ServiceProcess;
 let points: ServiceProcess;
 let tap: EventTap;
+let admin: Admin;
 let pointsAdmin: { authorization: string };
 const tokens = new Map<string, { authorization: string }>();
 
@@ -114,6 +116,8 @@ beforeAll(async () => {
     ServiceProcess.start('points', pointsEnv()),
   ]);
   tap = await EventTap.start([`${names.prefix}points.events`, `${names.prefix}pool.events`]);
+  admin = testKafka(names).admin;
+  await admin.connect();
   pointsAdmin = await bearer({ roles: ['points-admin'] });
 
   const catalogAdmin = await bearer({ roles: ['catalog-admin'] });
@@ -163,7 +167,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await tap?.stop();
+  await Promise.all([tap?.stop(), admin?.disconnect()]);
   await Promise.all([points?.stop(), pool?.stop(), catalog?.stop()]);
 });
 
@@ -272,7 +276,9 @@ describe('MSSP Command exchange across points and pool', () => {
       expect(final.body).toMatchObject({ status: 'completed', stalled: true });
       expect(await wallet('e2e-outage')).toMatchObject({ balance: 14, pendingExchanges: 0 });
       expect(await monthlyStock('e2e-outage', 'EDR-MONTHLY')).toBe(2);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Every points event seen by the pool, and every pool event by its ledger: a second credit would show now.
+      await eventually(() => caughtUp(admin, `${names.prefix}pool`, `${names.prefix}points.events`));
+      await eventually(() => caughtUp(admin, `${names.prefix}pool-ledger`, `${names.prefix}pool.events`));
       expect((await poolMovements('e2e-outage')).filter((m) => m.reason === 'points')).toHaveLength(1);
       expect((await settledLedger('e2e-outage')).filter((e) => e.reference === exchangeId)).toHaveLength(1);
       expect(debitsOf(exchangeId)).toHaveLength(1);
@@ -375,7 +381,9 @@ describe('bad input over HTTP', () => {
     );
     expect(response.status).toBe(status);
     expect(response.body).toMatchObject({ code, message: expect.any(String), correlationId: expect.any(String) });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A refusal saves nothing, so the wallet (with its version) is unchanged at once; the ledger
+    // and the stream are compared once the ledger projection has read every points event.
+    await eventually(() => caughtUp(admin, `${names.prefix}points-projections`, `${names.prefix}points.events`));
     expect({
       wallet: await wallet(partnerId),
       ledger: await pointsLedger(partnerId),
