@@ -9,9 +9,8 @@ import { OutboxRelay } from './outbox-relay';
 import { EventPublisher } from './publisher';
 
 /**
- * Opens the Kafka connections, creates the service's own topic, and closes in order: the relay
- * finishes its flushes before the producer it uses disconnects. (Nest closes HTTP and the
- * consumers before any module's shutdown hook runs.)
+ * Opens the Kafka connections, creates the service's own topic, and closes them: the relay
+ * finishes its flushes (stopping it twice is harmless) before the producer it uses disconnects.
  */
 @Injectable()
 class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {

@@ -1,4 +1,17 @@
-import { Authenticator, ConfigError, checkReadiness, loadConfig, readPlatformConfig, requirePartnerAccess, signToken, type Principal } from '../src';
+import {
+  AppError,
+  Authenticator,
+  authorize,
+  ConfigError,
+  checkReadiness,
+  errorAnswer,
+  loadConfig,
+  readPlatformConfig,
+  requirePartnerAccess,
+  Roles,
+  signToken,
+  type Principal,
+} from '../src';
 
 const secret = 'unit-test-secret-0123456789abcdef0123';
 const base = {
@@ -94,5 +107,42 @@ describe('readiness', () => {
       status: 'not-ready',
       checks: { up: { status: 'up' }, down: { status: 'down', error: 'refused' }, slow: { status: 'down', error: 'no answer within 100 ms' } },
     });
+  });
+});
+
+describe('HTTP access rules (checked before the body is read)', () => {
+  const partner = { subject: 'p-1', partnerId: 'p-1', roles: [] };
+  const support = { subject: 's', roles: [Roles.support] };
+  const admin = { subject: 'a', roles: [Roles.pointsAdmin] };
+
+  it('lets a partner reach its own data only', () => {
+    expect(() => authorize(partner, { partner: 'write' }, { partnerId: 'p-1' })).not.toThrow();
+    expect(() => authorize(partner, { partner: 'read' }, { partnerId: 'p-2' })).toThrow(AppError);
+  });
+
+  it('lets support read any partner and change nothing', () => {
+    expect(() => authorize(support, { partner: 'read' }, { partnerId: 'p-2' })).not.toThrow();
+    expect(() => authorize(support, { partner: 'write' }, { partnerId: 'p-2' })).toThrow('may not write');
+  });
+
+  it('lets an admin role act on any partner where the route says so, and requires roles', () => {
+    expect(() => authorize(admin, { partner: 'write', adminRole: Roles.pointsAdmin }, { partnerId: 'p-9' })).not.toThrow();
+    expect(() => authorize(partner, { role: Roles.catalogAdmin }, {})).toThrow('catalog-admin');
+    expect(() => authorize(partner, undefined, {})).not.toThrow();
+  });
+});
+
+describe('one error shape for every error', () => {
+  it('maps refusals, validation, and the HTTP errors Fastify raises to stable codes', () => {
+    expect(errorAnswer(new AppError(409, 'POOL.ORDER_CONFLICT', 'x'))).toMatchObject({ status: 409, code: 'POOL.ORDER_CONFLICT' });
+    expect(errorAnswer({ validation: [{ instancePath: '/a', message: 'bad', params: {} }], validationContext: 'body', message: 'm' })).toMatchObject({
+      status: 400,
+      code: 'REQUEST.VALIDATION_FAILED',
+    });
+    const http = (status: number) => ({ getStatus: () => status, message: 'wrapped' });
+    expect(errorAnswer(http(413)).code).toBe('REQUEST.PAYLOAD_TOO_LARGE');
+    expect(errorAnswer(http(415)).code).toBe('REQUEST.UNSUPPORTED_MEDIA_TYPE');
+    expect(errorAnswer(http(404)).code).toBe('REQUEST.NOT_FOUND');
+    expect(errorAnswer(new Error('a bug'))).toEqual({ status: 500, code: 'INTERNAL', message: 'internal error' });
   });
 });

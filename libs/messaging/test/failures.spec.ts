@@ -1,0 +1,32 @@
+import { ConcurrencyError } from '@licensing/persistence';
+import { isTransient, TransientError } from '../src/failures';
+
+const named = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`a ${name}`), { name, ...extra });
+
+describe('a bad moment versus a bad message', () => {
+  it.each([
+    ['Mongo unreachable (server selection)', named('MongoServerSelectionError')],
+    ['mongoose without a connection', named('MongooseServerSelectionError')],
+    ['a Mongo network error', named('MongoNetworkError')],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { code: 'ECONNREFUSED' })],
+    ['a closed Redis connection', new Error('Connection is closed.')],
+    ['a retriable kafkajs error', named('KafkaJSProtocolError', { retriable: true })],
+    ['Kafka unreachable', named('KafkaJSConnectionError')],
+    ['a version conflict past its retries', new ConcurrencyError('p-1', 100)],
+    ['what a handler declares transient', new TransientError('the pool is catching up')],
+    ['a transient cause under a wrapper', new Error('saving failed', { cause: named('MongoNetworkError') })],
+  ])('%s is a bad moment: retried, never dead-lettered', (_label, error) => {
+    expect(isTransient(error)).toBe(true);
+  });
+
+  it.each([
+    ['a bug', new TypeError("Cannot read properties of undefined (reading 'lines')")],
+    ['a handler refusing the message', new Error('unknown partner')],
+    ['a non-retriable kafkajs error', named('KafkaJSProtocolError', { retriable: false })],
+    ['a duplicate key', Object.assign(new Error('E11000 duplicate key'), { code: 11000 })],
+    ['not an error at all', 'boom'],
+    ['nothing', undefined],
+  ])('%s is a bad message: dead-lettered after its attempts', (_label, error) => {
+    expect(isTransient(error)).toBe(false);
+  });
+});
