@@ -1,6 +1,5 @@
-import { createLogger, runProcess } from '@licensing/platform';
-import { pointsConfig, startPoints } from './points.app';
+import { createLogger } from '@licensing/platform';
+import { runService } from '@licensing/service-kit';
+import { pointsConfig, startPoints } from './points.module';
 
-void runProcess(createLogger('points'), async (lifecycle) => {
-  await startPoints(pointsConfig(), lifecycle);
-});
+void runService(createLogger('points'), () => startPoints(pointsConfig()));

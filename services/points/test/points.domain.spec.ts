@@ -1,5 +1,5 @@
 import { PointsEvents, validateEvent, createEvent, type EventDraft } from '@licensing/events';
-import { isRefusal, type Refusal } from '@licensing/platform';
+import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
 import { monthOf, nextMonth, PointsCodes, SETTLED_EXCHANGES_KEPT } from '../src/domain/points.rules';
 import { priceExchange, type PricedSku, type Quote } from '../src/domain/pricing';
 import { renewMonthly } from '../src/domain/renewal';
@@ -12,7 +12,6 @@ import {
   refundExchange,
   requestExchange,
   type Wallet,
-  type WalletChange,
 } from '../src/domain/wallet.aggregate';
 
 const now = new Date('2031-01-15T10:00:00Z');
@@ -39,10 +38,12 @@ const wallet = (overrides: Partial<Wallet> = {}): Wallet => ({
   ...overrides,
 });
 
-function applied<R>(change: WalletChange<R> | Refusal): WalletChange<R> & { wallet: Wallet } {
+type Applied<R> = Decision<Wallet, R> & { state: Wallet; events: EventDraft[] };
+
+function applied<R>(change: Decision<Wallet, R> | Refusal): Applied<R> {
   if (isRefusal(change)) throw new Error(`refused: ${change.code}`);
-  if (!change.wallet) throw new Error('nothing changed');
-  return change as WalletChange<R> & { wallet: Wallet };
+  if (!change.state) throw new Error('nothing changed');
+  return { ...change, events: change.events ?? [] } as Applied<R>;
 }
 
 const quote = (lines: { sku: string; quantity: number }[]): Quote => {
@@ -101,7 +102,7 @@ describe('pricing (M3: the catalog points price per license-month)', () => {
 describe('M1 enrolment', () => {
   it('enrols a new partner with an empty wallet and says so in an event', () => {
     const change = applied(changeEnrolment(null, 'p-1', true, ctx(1)));
-    expect(change.wallet).toMatchObject({ partnerId: 'p-1', enrolled: true, balance: 0 });
+    expect(change.state).toMatchObject({ partnerId: 'p-1', enrolled: true, balance: 0 });
     expect(change.events).toEqual([
       expect.objectContaining({
         type: PointsEvents.enrolmentChanged,
@@ -113,12 +114,12 @@ describe('M1 enrolment', () => {
   });
 
   it('changes nothing when the enrolment is already as asked', () => {
-    expect(changeEnrolment(wallet(), 'p-1', true, ctx()).wallet).toBeNull();
-    expect(changeEnrolment(null, 'p-1', false, ctx()).wallet).toBeNull();
+    expect(changeEnrolment(wallet(), 'p-1', true, ctx()).state).toBeUndefined();
+    expect(changeEnrolment(null, 'p-1', false, ctx()).state).toBeUndefined();
   });
 
   it('leaving keeps the balance, frozen', () => {
-    const left = applied(changeEnrolment(wallet({ balance: 40 }), 'p-1', false, ctx())).wallet;
+    const left = applied(changeEnrolment(wallet({ balance: 40 }), 'p-1', false, ctx())).state;
     expect(left).toMatchObject({ enrolled: false, balance: 40 });
     expect(creditPoints(left, 'p-1', { creditId: 'c', amount: 5, reason: 'r' }, ctx())).toMatchObject({ code: PointsCodes.notEnrolled });
     expect(
@@ -138,7 +139,7 @@ describe('M1 enrolment', () => {
 
   it('credits an enrolled partner, with the signed amount and the balance after for the ledger', () => {
     const change = applied(creditPoints(wallet({ balance: 10 }), 'p-1', { creditId: 'order-7', amount: 25, reason: 'purchase' }, ctx(5)));
-    expect(change.wallet.balance).toBe(35);
+    expect(change.state.balance).toBe(35);
     expect(change.events[0]?.data).toEqual({
       partnerId: 'p-1',
       creditId: 'order-7',
@@ -169,7 +170,7 @@ describe('M2 the balance never goes below zero', () => {
         ctx(3),
       ),
     );
-    expect(change.wallet.balance).toBe(0);
+    expect(change.state.balance).toBe(0);
     expect(change.result).toMatchObject({ exchangeId: 'x-1', status: 'pending', totalPoints: 31, correlationId: 'corr-1' });
     expect(change.events).toEqual([expect.objectContaining({ type: PointsEvents.exchangeDebited, correlationId: 'corr-1' })]);
     expect(change.events[0]?.data).toMatchObject({ exchangeId: 'x-1', totalPoints: 31, balanceAfter: 0, walletVersion: 3 });
@@ -203,14 +204,14 @@ describe('M3 every exchange ends completed or refunded', () => {
         { exchangeId: 'x-1', quote: quote([{ sku: 'EP-MONTHLY', quantity: 4 }]), idempotencyKey: null },
         ctx(2),
       ),
-    ).wallet;
+    ).state;
 
   it('completes on the pool credit: the licenses are held, paid through the month of the debit', () => {
     const later = new Date('2031-02-01T00:05:00Z');
     const change = applied(completeExchange(pending(), 'x-1', { now: later, version: 3, causationId: 'pool-evt-1' }));
-    expect(change.wallet.exchanges[0]).toMatchObject({ status: 'completed', settledAt: later.toISOString() });
-    expect(change.wallet.holdings).toEqual([{ sku: 'EP-MONTHLY', quantity: 4, paidThrough: '2031-01' }]);
-    expect(change.wallet.balance).toBe(30);
+    expect(change.state.exchanges[0]).toMatchObject({ status: 'completed', settledAt: later.toISOString() });
+    expect(change.state.holdings).toEqual([{ sku: 'EP-MONTHLY', quantity: 4, paidThrough: '2031-01' }]);
+    expect(change.state.balance).toBe(30);
     expect(change.events).toEqual([
       expect.objectContaining({ type: PointsEvents.exchangeCompleted, correlationId: 'corr-1', causationId: 'pool-evt-1' }),
     ]);
@@ -219,30 +220,30 @@ describe('M3 every exchange ends completed or refunded', () => {
 
   it('refunds on the pool refusal: the points come back, with the ledger amount', () => {
     const change = applied(refundExchange(pending(), 'x-1', { code: 'POOL.SKU_RETIRED', reason: 'retired' }, ctx(3)));
-    expect(change.wallet.balance).toBe(50);
-    expect(change.wallet.exchanges[0]).toMatchObject({ status: 'refunded', refund: { code: 'POOL.SKU_RETIRED', reason: 'retired' } });
-    expect(change.wallet.holdings).toEqual([]);
+    expect(change.state.balance).toBe(50);
+    expect(change.state.exchanges[0]).toMatchObject({ status: 'refunded', refund: { code: 'POOL.SKU_RETIRED', reason: 'retired' } });
+    expect(change.state.holdings).toEqual([]);
     expect(change.events[0]?.data).toMatchObject({ amount: 20, balanceAfter: 50, code: 'POOL.SKU_RETIRED', walletVersion: 3 });
     expectValid(change.events);
   });
 
   it('refunds even after the partner left the programme', () => {
-    const left = applied(changeEnrolment(pending(), 'p-1', false, ctx(3))).wallet;
-    expect(applied(refundExchange(left, 'x-1', { code: 'POOL.X', reason: 'x' }, ctx(4))).wallet.balance).toBe(50);
+    const left = applied(changeEnrolment(pending(), 'p-1', false, ctx(3))).state;
+    expect(applied(refundExchange(left, 'x-1', { code: 'POOL.X', reason: 'x' }, ctx(4))).state.balance).toBe(50);
   });
 
   it('settles once: a second answer, or an answer for an unknown exchange, changes nothing', () => {
-    const completed = applied(completeExchange(pending(), 'x-1', ctx(3))).wallet;
-    expect(completeExchange(completed, 'x-1', ctx(4))).toEqual({ wallet: null, events: [], result: 'already-completed' });
-    expect(refundExchange(completed, 'x-1', { code: 'c', reason: 'r' }, ctx(4))).toEqual({ wallet: null, events: [], result: 'already-completed' });
+    const completed = applied(completeExchange(pending(), 'x-1', ctx(3))).state;
+    expect(completeExchange(completed, 'x-1', ctx(4))).toEqual({ result: 'already-completed' });
+    expect(refundExchange(completed, 'x-1', { code: 'c', reason: 'r' }, ctx(4))).toEqual({ result: 'already-completed' });
     expect(completeExchange(completed, 'x-404', ctx(4)).result).toBe('unknown-exchange');
   });
 
   it('a timed-out exchange is flagged stalled and stays pending, so the pool can still answer', () => {
-    const stalled = applied(markStalled(pending(), 'x-1', { now })).wallet;
+    const stalled = applied(markStalled(pending(), 'x-1', { now })).state;
     expect(stalled.exchanges[0]).toMatchObject({ status: 'pending', stalledAt: now.toISOString() });
-    expect(markStalled(stalled, 'x-1', { now }).wallet).toBeNull();
-    expect(applied(completeExchange(stalled, 'x-1', ctx(4))).wallet.exchanges[0]?.status).toBe('completed');
+    expect(markStalled(stalled, 'x-1', { now }).state).toBeUndefined();
+    expect(applied(completeExchange(stalled, 'x-1', ctx(4))).state.exchanges[0]?.status).toBe('completed');
   });
 
   it('keeps every pending exchange and a bounded number of settled ones in the wallet', () => {
@@ -250,8 +251,8 @@ describe('M3 every exchange ends completed or refunded', () => {
     for (let i = 0; i < SETTLED_EXCHANGES_KEPT + 10; i++) {
       w = applied(
         requestExchange(w, 'p-1', { exchangeId: `x-${i}`, quote: quote([{ sku: 'EP-MONTHLY', quantity: 1 }]), idempotencyKey: null }, ctx(i + 2)),
-      ).wallet;
-      if (i >= 5) w = applied(completeExchange(w, `x-${i}`, ctx(i + 2, new Date(now.getTime() + i * 1000)))).wallet;
+      ).state;
+      if (i >= 5) w = applied(completeExchange(w, `x-${i}`, ctx(i + 2, new Date(now.getTime() + i * 1000)))).state;
     }
     expect(w.exchanges.filter((e) => e.status === 'pending').map((e) => e.exchangeId)).toEqual(['x-0', 'x-1', 'x-2', 'x-3', 'x-4']);
     expect(w.exchanges.filter((e) => e.status !== 'pending')).toHaveLength(SETTLED_EXCHANGES_KEPT);
@@ -274,8 +275,8 @@ describe('M4 monthly renewal', () => {
 
   it('renews every license due when the balance pays, in one debit', () => {
     const change = applied(renewMonthly(holder(100), '2031-02', priceOf, ctx(9)));
-    expect(change.wallet.balance).toBe(100 - 2 * 8 - 3 * 5);
-    expect(change.wallet.holdings).toEqual([
+    expect(change.state.balance).toBe(100 - 2 * 8 - 3 * 5);
+    expect(change.state.holdings).toEqual([
       { sku: 'EDR-MONTHLY', quantity: 2, paidThrough: '2031-02' },
       { sku: 'EP-MONTHLY', quantity: 3, paidThrough: '2031-02' },
     ]);
@@ -285,17 +286,15 @@ describe('M4 monthly renewal', () => {
   });
 
   it('is safe to run twice for the same month: the second run finds nothing due', () => {
-    const renewed = applied(renewMonthly(holder(100), '2031-02', priceOf, ctx())).wallet;
+    const renewed = applied(renewMonthly(holder(100), '2031-02', priceOf, ctx())).state;
     expect(renewMonthly(renewed, '2031-02', priceOf, ctx())).toEqual({
-      wallet: null,
-      events: [],
       result: { renewed: [], lapsed: [], pointsDebited: 0 },
     });
   });
 
   it('does not renew licenses bought during the month: they are paid for it already', () => {
     const w = holder(100, { holdings: [{ sku: 'EP-MONTHLY', quantity: 3, paidThrough: '2031-02' }] });
-    expect(renewMonthly(w, '2031-02', priceOf, ctx()).wallet).toBeNull();
+    expect(renewMonthly(w, '2031-02', priceOf, ctx()).state).toBeUndefined();
   });
 
   it('with a short balance renews the cheapest licenses first and lapses exactly those it cannot pay', () => {
@@ -306,8 +305,8 @@ describe('M4 monthly renewal', () => {
       lapsed: [{ sku: 'EDR-MONTHLY', quantity: 2, reason: 'insufficient-balance' }],
       pointsDebited: 15,
     });
-    expect(change.wallet.balance).toBe(5);
-    expect(change.wallet.holdings).toEqual([{ sku: 'EP-MONTHLY', quantity: 3, paidThrough: '2031-02' }]);
+    expect(change.state.balance).toBe(5);
+    expect(change.state.holdings).toEqual([{ sku: 'EP-MONTHLY', quantity: 3, paidThrough: '2031-02' }]);
     expect(change.events.map((e) => e.type)).toEqual([PointsEvents.monthlyRenewed, PointsEvents.monthlyLapsed]);
     expect(change.events[1]?.data).toEqual({
       partnerId: 'p-1',
@@ -327,18 +326,18 @@ describe('M4 monthly renewal', () => {
       ['EP-MONTHLY', 3],
     ]);
     expect(change.result.lapsed).toEqual([{ sku: 'EDR-MONTHLY', quantity: 1, reason: 'insufficient-balance' }]);
-    expect(change.wallet.balance).toBe(5);
+    expect(change.state.balance).toBe(5);
   });
 
   it('with no points lapses everything and debits nothing', () => {
     const change = applied(renewMonthly(holder(0), '2031-02', priceOf, ctx()));
-    expect(change.wallet.holdings).toEqual([]);
+    expect(change.state.holdings).toEqual([]);
     expect(change.events.map((e) => e.type)).toEqual([PointsEvents.monthlyLapsed]);
   });
 
   it('M1: a partner that left the programme renews nothing', () => {
     const change = applied(renewMonthly(holder(100, { enrolled: false }), '2031-02', priceOf, ctx()));
-    expect(change.wallet.balance).toBe(100);
+    expect(change.state.balance).toBe(100);
     expect(change.result.lapsed.map((l) => l.reason)).toEqual(['not-enrolled', 'not-enrolled']);
   });
 
@@ -356,7 +355,7 @@ describe('M4 monthly renewal', () => {
       ],
     });
     const change = applied(renewMonthly(w, '2031-02', priceOf, ctx()));
-    expect(change.wallet.holdings).toEqual([{ sku: 'EP-MONTHLY', quantity: 7, paidThrough: '2031-02' }]);
+    expect(change.state.holdings).toEqual([{ sku: 'EP-MONTHLY', quantity: 7, paidThrough: '2031-02' }]);
     expect(change.result.pointsDebited).toBe(15);
   });
 

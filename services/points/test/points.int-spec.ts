@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   CatalogEvents,
   createEvent,
@@ -11,18 +12,20 @@ import {
   type ProductUpdatedV1,
   type StockCreditedV1,
 } from '@licensing/events';
-import { Lifecycle } from '@licensing/platform';
-import { bearer, eventually, EventTap, productUpdated, serviceEnv, uniqueNames } from '@licensing/testing';
-import { pointsConfig, startPoints, type PointsApp } from '../src/points.app';
+import type { RunningService } from '@licensing/service-kit';
+import { bearer, caughtUp, eventually, EventTap, productUpdated, serviceEnv, testKafka, uniqueNames } from '@licensing/testing';
+import { pointsConfig, startPoints } from '../src/points.module';
 
 /**
  * The points service in process against the real servers. The pool's side of the saga is played
  * by publishing its answers on pool.events (the consumer contract); test/e2e runs the real pool.
  */
 const names = uniqueNames(__filename);
-const lifecycle = new Lifecycle();
+const kafka = testKafka(names);
+const poolTopic = `${names.prefix}pool.events`;
+const sagaGroup = `${names.prefix}points-exchange-saga`;
 let clockAt: Date | undefined;
-let points: PointsApp;
+let points: RunningService;
 let tap: EventTap;
 let admin: { authorization: string };
 let support: { authorization: string };
@@ -32,10 +35,10 @@ const partners: Record<string, { authorization: string }> = {};
 const product = (sku: string, overrides: Partial<ProductUpdatedV1> = {}): ProductUpdatedV1 =>
   productUpdated(sku, { terms: [1, 12], pointsPricePerMonth: 5, ...overrides });
 
-const publish = (events: CloudEvent[]) => points.runtime.publisher.publish(events);
+const publish = (events: CloudEvent[]) => kafka.publisher.publish(events);
 
 const inject = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string>, payload?: unknown) =>
-  points.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+  points.http.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
 
 async function enrolWith(partnerId: string, balance: number): Promise<void> {
   partners[partnerId] = await bearer({ partnerId });
@@ -132,19 +135,53 @@ async function expectLedgerMatchesBalance(partnerId: string) {
   });
 }
 
-/** A partner's wallet document and the events about it: what a refused request must leave alone. */
-async function snapshot(partnerId: string) {
-  const db = points.runtime.mongo.db;
-  return {
-    wallet: await db.collection('wallets').findOne({ _id: partnerId as never }, { projection: { outbox: 0 } }),
-    events: tap.messages.filter((m) => m.key === partnerId).length,
+const walletDocument = (partnerId: string) => points.db.collection('wallets').findOne({ _id: partnerId as never }, { projection: { outbox: 0 } });
+
+/**
+ * A change to the partner's wallet made now (a point credited, or the enrolment of a partner not
+ * enrolled), once its event is on the topic. One wallet's outbox is published in order, so
+ * anything saved to the wallet before the marker has been published by then. Returns its event id.
+ */
+async function marker(partnerId: string): Promise<string> {
+  const published = async (matches: (event: CloudEvent<{ creditId?: string; walletVersion?: number }>) => boolean) => {
+    const [message] = await tap.waitFor((m) => m.key === partnerId && matches(m.json as CloudEvent<{ creditId?: string; walletVersion?: number }>));
+    return (message!.json as CloudEvent).id;
   };
+  if ((await wallet(partnerId)).enrolled) {
+    const creditId = `marker-${randomUUID()}`;
+    const credit = await inject(
+      'POST',
+      `/partners/${partnerId}/points/credits`,
+      { ...admin, 'idempotency-key': creditId },
+      { amount: 1, reason: 'marker' },
+    );
+    expect(credit.statusCode).toBe(201);
+    return published((e) => e.type === PointsEvents.pointsCredited && e.data.creditId === creditId);
+  }
+  const enrolment = await inject('PUT', `/partners/${partnerId}/points/enrolment`, admin, { enrolled: true });
+  expect(enrolment.json()).toMatchObject({ enrolled: true });
+  return published((e) => e.type === PointsEvents.enrolmentChanged && e.data.walletVersion === enrolment.json().version);
+}
+
+type Snapshot = { wallet: unknown; events: number };
+
+/** A partner's wallet document and the events about it: what a refused request must leave alone. */
+async function snapshot(partnerId: string): Promise<Snapshot> {
+  return { wallet: await walletDocument(partnerId), events: tap.messages.filter((m) => m.key === partnerId).length };
+}
+
+/** The same, once anything the request could have published would be on the topic: after a marker, which is not counted. */
+async function snapshotAfterMarker(partnerId: string): Promise<Snapshot> {
+  const wallet = await walletDocument(partnerId);
+  const markerId = await marker(partnerId);
+  return { wallet, events: tap.messages.filter((m) => m.key === partnerId && (m.json as CloudEvent).id !== markerId).length };
 }
 
 beforeAll(async () => {
-  points = await startPoints(pointsConfig(serviceEnv(names, { POINTS_EXCHANGE_TIMEOUT_MS: '1500' })), lifecycle, {
+  points = await startPoints(pointsConfig(serviceEnv(names, { POINTS_EXCHANGE_TIMEOUT_MS: '1500' })), {
     clock: () => clockAt ?? new Date(),
   });
+  await kafka.admin.connect();
   tap = await EventTap.start([`${names.prefix}points.events`]);
   admin = await bearer({ roles: ['points-admin'] });
   support = await bearer({ roles: ['support'] });
@@ -156,13 +193,13 @@ beforeAll(async () => {
       product('EP-OLD', { pointsPricePerMonth: 4, status: 'retired', version: 2 }),
     ].map((p) => createEvent({ type: CatalogEvents.productUpdated, subject: p.sku, data: p })),
   );
-  await eventually(async () => (await points.catalog.collection.countDocuments({})) === 4);
+  await eventually(async () => (await points.db.collection('catalog_skus').countDocuments({})) === 4);
   await enrolWith('p-1', 100);
 });
 
 afterAll(async () => {
-  await tap?.stop();
-  await lifecycle.close();
+  await Promise.all([tap?.stop(), kafka.publisher.disconnect(), kafka.admin.disconnect()]);
+  await points?.close();
 });
 
 describe('wallets (M1)', () => {
@@ -285,8 +322,10 @@ describe('the exchange saga (M2, M3)', () => {
     await poolCredits(exchangeId);
     await poolRefuses(exchangeId);
     expect((await waitFinal('p-dup', exchangeId)).json().status).toBe('completed');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Every answer has been handled once the saga's group has committed the whole pool topic.
+    await eventually(() => caughtUp(kafka.admin, sagaGroup, poolTopic));
     expect(await wallet('p-dup')).toMatchObject({ balance: 15, holdings: [expect.objectContaining({ sku: 'EP-MONTHLY', quantity: 1 })] });
+    await marker('p-dup');
     const about = (type: string) => tap.events<CloudEvent<{ exchangeId: string }>>((e) => e.type === type && e.data.exchangeId === exchangeId);
     expect(about(PointsEvents.exchangeCompleted)).toHaveLength(1);
     expect(about(PointsEvents.exchangeRefunded)).toHaveLength(0);
@@ -325,8 +364,7 @@ describe('the exchange saga (M2, M3)', () => {
     });
     expect(tooMuch.statusCode).toBe(409);
     expect(tooMuch.json()).toMatchObject({ code: 'POINTS.INSUFFICIENT_BALANCE', details: { cost: 8000, balance } });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await snapshot('p-1')).toEqual(before);
+    expect(await snapshotAfterMarker('p-1')).toEqual(before);
   });
 
   it('flags an exchange the pool does not answer in time as stalled; it stays pending and still completes', async () => {
@@ -423,8 +461,8 @@ describe('monthly renewal (M4)', () => {
       month: '2031-02',
       lines: [{ sku: 'EDR-MONTHLY', quantity: 3 }],
     });
+    await marker('p-renew');
     expect(tap.events((e) => e.type === PointsEvents.monthlyLapsed && e.subject === 'p-renew')).toHaveLength(0);
-    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(tap.events((e) => e.type === PointsEvents.monthlyRenewed && e.subject === 'p-renew')).toHaveLength(1);
     const ledger = await expectLedgerMatchesBalance('p-short');
     expect(ledger[0]).toMatchObject({ kind: 'monthly-renewal', amount: -15, reference: 'renewal:2031-02', balanceAfter: 6 });
@@ -437,11 +475,16 @@ describe('monthly renewal (M4)', () => {
 });
 
 describe('bad input changes nothing', () => {
+  // Partners never enrolled, one per case: the marker after a refusal enrols them.
+  beforeAll(async () => {
+    partners['p-never-1'] = await bearer({ partnerId: 'p-never-1' });
+  });
+
   const cases: [string, string, () => Record<string, string>, unknown, number, string][] = [
     [
       'an exchange by a partner not enrolled',
-      '/partners/p-new/points/exchanges',
-      () => partners['p-new']!,
+      '/partners/p-never-1/points/exchanges',
+      () => partners['p-never-1']!,
       { lines: [{ sku: 'EP-MONTHLY', quantity: 1 }] },
       409,
       'POINTS.NOT_ENROLLED',
@@ -543,7 +586,7 @@ describe('bad input changes nothing', () => {
     ],
     [
       'a credit to a partner not enrolled',
-      '/partners/p-new/points/credits',
+      '/partners/p-never-2/points/credits',
       () => ({ ...admin, 'idempotency-key': 'new' }),
       { amount: 5, reason: 'r' },
       409,
@@ -586,7 +629,7 @@ describe('bad input changes nothing', () => {
   it.each(cases)('refuses %s with a stable code', async (_label, url, headers, payload, status, code) => {
     const partnerId = url.split('/')[2]!;
     const before = await snapshot(partnerId);
-    const response = await points.app.inject({
+    const response = await points.http.inject({
       method: 'POST',
       url,
       headers: { ...headers(), 'content-type': 'application/json', 'x-correlation-id': 'bad-input-1' },
@@ -594,8 +637,7 @@ describe('bad input changes nothing', () => {
     });
     expect(response.statusCode).toBe(status);
     expect(response.json()).toMatchObject({ code, correlationId: 'bad-input-1', message: expect.any(String) });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await snapshot(partnerId)).toEqual(before);
+    expect(await snapshotAfterMarker(partnerId)).toEqual(before);
   });
 
   it("a partner's token reaches only its own wallet; support reads any", async () => {

@@ -1,8 +1,8 @@
 import type { PointsLine } from '@licensing/events';
-import { refuse, type Refusal } from '@licensing/platform';
+import { refuse, type Refusal } from '@licensing/domain';
 import { MONTHLY_TERM, PointsCodes } from './points.rules';
 
-/** What pricing needs to know of a sku, from the catalog read model. */
+/** What pricing needs to know of a sku, from the catalog copy. */
 export interface PricedSku {
   terms: number[];
   trialEdition: boolean;

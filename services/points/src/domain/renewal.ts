@@ -1,6 +1,7 @@
+import type { Decision } from '@licensing/domain';
 import { PointsEvents, type EventDraft, type LapseReason, type MonthlyLapsedV1, type MonthlyRenewedV1, type PointsLine } from '@licensing/events';
 import { MONTHLY_TERM, RENEWED_MONTHS_KEPT } from './points.rules';
-import { addHoldings, type ChangeContext, type Holding, type Wallet, type WalletChange } from './wallet.aggregate';
+import { addHoldings, type ChangeContext, type Holding, type Wallet } from './wallet.aggregate';
 
 export interface RenewalResult {
   renewed: PointsLine[];
@@ -26,10 +27,10 @@ export function renewMonthly(
   month: string,
   priceOf: (sku: string) => number | null,
   ctx: ChangeContext,
-): WalletChange<RenewalResult> {
+): Decision<Wallet, RenewalResult> {
   const due = wallet.holdings.filter((h) => h.paidThrough < month);
   const result: RenewalResult = { renewed: [], lapsed: [], pointsDebited: 0 };
-  if (due.length === 0) return { wallet: null, events: [], result };
+  if (due.length === 0) return { result };
 
   const quantities = new Map<string, number>();
   for (const lot of due) quantities.set(lot.sku, (quantities.get(lot.sku) ?? 0) + lot.quantity);
@@ -87,5 +88,5 @@ export function renewMonthly(
     };
     events.push({ ...base, type: PointsEvents.monthlyLapsed, data });
   }
-  return { wallet: next, events, result };
+  return { state: next, events, result };
 }

@@ -8,7 +8,7 @@ import {
   type PointsCreditedV1,
   type PointsLine,
 } from '@licensing/events';
-import { refuse, type Refusal } from '@licensing/platform';
+import { refuse, type Decision, type Refusal } from '@licensing/domain';
 import { monthOf, PointsCodes, SETTLED_EXCHANGES_KEPT } from './points.rules';
 import type { Quote } from './pricing';
 
@@ -58,14 +58,7 @@ export interface ChangeContext {
   causationId?: string;
 }
 
-/** What a command decided: a new wallet (null: nothing changes) with its events, and an answer. */
-export interface WalletChange<R> {
-  wallet: Wallet | null;
-  events: EventDraft[];
-  result: R;
-}
-
-const unchanged = <R>(result: R): WalletChange<R> => ({ wallet: null, events: [], result });
+const unchanged = <R>(result: R): Decision<Wallet, R> => ({ result });
 
 const draft = <T>(wallet: Wallet, type: string, data: T, ctx: ChangeContext, correlationId = ctx.correlationId): EventDraft<T> => ({
   type,
@@ -86,12 +79,12 @@ export function emptyWallet(partnerId: string, now: Date): Wallet {
  * no credits, no exchanges, and the monthly licenses lapse at the next renewal. Setting the
  * current value again changes nothing.
  */
-export function changeEnrolment(wallet: Wallet | null, partnerId: string, enrolled: boolean, ctx: ChangeContext): WalletChange<Wallet> {
+export function changeEnrolment(wallet: Wallet | null, partnerId: string, enrolled: boolean, ctx: ChangeContext): Decision<Wallet, Wallet> {
   const current = wallet ?? emptyWallet(partnerId, ctx.now);
   if (current.enrolled === enrolled) return unchanged(current);
   const next = { ...current, enrolled, updatedAt: ctx.now.toISOString() };
   const data: EnrolmentChangedV1 = { partnerId, enrolled, balance: next.balance, walletVersion: ctx.version, changedAt: next.updatedAt };
-  return { wallet: next, events: [draft(next, PointsEvents.enrolmentChanged, data, ctx)], result: next };
+  return { state: next, events: [draft(next, PointsEvents.enrolmentChanged, data, ctx)], result: next };
 }
 
 const requireEnrolled = (wallet: Wallet | null, partnerId: string): Refusal | undefined =>
@@ -103,7 +96,7 @@ export function creditPoints(
   partnerId: string,
   credit: { creditId: string; amount: number; reason: string },
   ctx: ChangeContext,
-): WalletChange<Wallet> | Refusal {
+): Decision<Wallet, Wallet> | Refusal {
   const refusal = requireEnrolled(wallet, partnerId);
   if (refusal || !wallet) return refusal as Refusal;
   if (!Number.isInteger(credit.amount) || credit.amount < 1)
@@ -118,7 +111,7 @@ export function creditPoints(
     walletVersion: ctx.version,
     creditedAt: next.updatedAt,
   };
-  return { wallet: next, events: [draft(next, PointsEvents.pointsCredited, data, ctx)], result: next };
+  return { state: next, events: [draft(next, PointsEvents.pointsCredited, data, ctx)], result: next };
 }
 
 /** M1, M2: what an exchange would cost and leave; the same check the exchange itself makes. */
@@ -157,7 +150,7 @@ export function requestExchange(
   partnerId: string,
   request: { exchangeId: string; quote: Quote; idempotencyKey: string | null },
   ctx: ChangeContext & { correlationId: string },
-): WalletChange<Exchange> | Refusal {
+): Decision<Wallet, Exchange> | Refusal {
   const check = checkExchange(wallet, partnerId, request.quote);
   if ('refused' in check || !wallet) return check as Refusal;
   const at = ctx.now.toISOString();
@@ -183,7 +176,7 @@ export function requestExchange(
     balanceAfter: next.balance,
     walletVersion: ctx.version,
   };
-  return { wallet: next, events: [draft(next, PointsEvents.exchangeDebited, data, ctx)], result: exchange };
+  return { state: next, events: [draft(next, PointsEvents.exchangeDebited, data, ctx)], result: exchange };
 }
 
 export type Settlement = 'settled' | 'unknown-exchange' | 'already-completed' | 'already-refunded';
@@ -214,7 +207,7 @@ export function addHoldings(holdings: Holding[], added: Holding[]): Holding[] {
  * M3, M4: the pool credited the monthly licenses; the exchange ends completed. The licenses are
  * paid through the month of the debit and renew on the 1st of the next one.
  */
-export function completeExchange(wallet: Wallet | null, exchangeId: string, ctx: ChangeContext): WalletChange<Settlement> {
+export function completeExchange(wallet: Wallet | null, exchangeId: string, ctx: ChangeContext): Decision<Wallet, Settlement> {
   const found = settle(wallet, exchangeId);
   if (typeof found === 'string') return unchanged(found);
   const at = ctx.now.toISOString();
@@ -234,7 +227,7 @@ export function completeExchange(wallet: Wallet | null, exchangeId: string, ctx:
     walletVersion: ctx.version,
     completedAt: at,
   };
-  return { wallet: next, events: [draft(next, PointsEvents.exchangeCompleted, data, ctx, exchange.correlationId)], result: 'settled' };
+  return { state: next, events: [draft(next, PointsEvents.exchangeCompleted, data, ctx, exchange.correlationId)], result: 'settled' };
 }
 
 /**
@@ -246,7 +239,7 @@ export function refundExchange(
   exchangeId: string,
   refusal: { code: string; reason: string },
   ctx: ChangeContext,
-): WalletChange<Settlement> {
+): Decision<Wallet, Settlement> {
   const found = settle(wallet, exchangeId);
   if (typeof found === 'string') return unchanged(found);
   const at = ctx.now.toISOString();
@@ -268,13 +261,13 @@ export function refundExchange(
     walletVersion: ctx.version,
     refundedAt: at,
   };
-  return { wallet: next, events: [draft(next, PointsEvents.exchangeRefunded, data, ctx, exchange.correlationId)], result: 'settled' };
+  return { state: next, events: [draft(next, PointsEvents.exchangeRefunded, data, ctx, exchange.correlationId)], result: 'settled' };
 }
 
 /** The saga timeout: flags an exchange the pool has not answered, for operators; it stays pending. */
-export function markStalled(wallet: Wallet | null, exchangeId: string, ctx: Pick<ChangeContext, 'now'>): WalletChange<boolean> {
+export function markStalled(wallet: Wallet | null, exchangeId: string, ctx: Pick<ChangeContext, 'now'>): Decision<Wallet, boolean> {
   const exchange = wallet?.exchanges.find((e) => e.exchangeId === exchangeId);
   if (!wallet || !exchange || exchange.status !== 'pending' || exchange.stalledAt) return unchanged(false);
   const stalled = { ...exchange, stalledAt: ctx.now.toISOString() };
-  return { wallet: { ...wallet, exchanges: replaceExchange(wallet, stalled) }, events: [], result: true };
+  return { state: { ...wallet, exchanges: replaceExchange(wallet, stalled) }, result: true };
 }

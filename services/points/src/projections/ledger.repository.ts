@@ -1,0 +1,72 @@
+import { isDuplicateKey } from '@licensing/persistence';
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Schema, type Model } from 'mongoose';
+
+const LEDGER = 'ledger';
+
+export type LedgerKind = 'credit' | 'exchange-debit' | 'exchange-refund' | 'monthly-renewal';
+
+/** One movement of points. `_id` is the event id, so a replayed event never doubles an entry. */
+export interface LedgerEntry {
+  _id: string;
+  partnerId: string;
+  kind: LedgerKind;
+  /** Signed: credits and refunds positive, debits negative. The sum over a wallet is its balance (M2). */
+  amount: number;
+  balanceAfter: number;
+  reason: string;
+  /** The credit id, exchange id or renewal id the movement belongs to. */
+  reference: string;
+  walletVersion: number;
+  at: string;
+  correlationId: string;
+}
+
+const ledgerSchema = new Schema<LedgerEntry>(
+  {
+    _id: { type: String, required: true },
+    partnerId: { type: String, required: true },
+    kind: { type: String, enum: ['credit', 'exchange-debit', 'exchange-refund', 'monthly-renewal'], required: true },
+    amount: { type: Number, required: true },
+    balanceAfter: { type: Number, required: true },
+    reason: { type: String, required: true },
+    reference: { type: String, required: true },
+    walletVersion: { type: Number, required: true },
+    at: { type: String, required: true },
+    correlationId: { type: String, required: true },
+  },
+  { collection: LEDGER, versionKey: false },
+);
+// A partner's page, newest first: the wallet version orders a wallet's movements.
+ledgerSchema.index({ partnerId: 1, walletVersion: -1 });
+
+export const ledgerModel = { name: LEDGER, schema: ledgerSchema };
+
+/** The points ledger, a projection of the wallet events (DESIGN.md §4). */
+@Injectable()
+export class LedgerRepository {
+  constructor(@InjectModel(LEDGER) private readonly model: Model<LedgerEntry>) {}
+
+  async record(entry: LedgerEntry): Promise<void> {
+    try {
+      await this.model.create(entry);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+  }
+
+  /** Newest first; `before` is the previous page's cursor (a wallet version). */
+  async page(partnerId: string, limit: number, before?: number): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
+    const filter = before === undefined ? { partnerId } : { partnerId, walletVersion: { $lt: before } };
+    const items = (await this.model
+      .find(filter)
+      .sort({ walletVersion: -1 })
+      .limit(limit + 1)
+      .lean()
+      .exec()) as LedgerEntry[];
+    const page = items.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page, nextCursor: items.length > limit && last ? String(last.walletVersion) : null };
+  }
+}
