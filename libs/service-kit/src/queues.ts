@@ -27,9 +27,12 @@ export const jobIdOf = (...parts: string[]): string => parts.map(encodeURICompon
  * twice is harmless, and a periodic sweep catches whatever a lost job missed.
  */
 export const Deadlines = {
-  /** A reminder at `at` (plus a small margin: another clock may see the deadline a little later). */
-  async remind<T>(queue: Queue<T>, name: string, jobId: string, at: Date | string, data: T): Promise<void> {
-    const delay = Math.max(0, new Date(at).getTime() - Date.now()) + 250;
+  /**
+   * A reminder at `at`, as the platform clock reads it (`now`; it may run ahead of the system
+   * clock, DESIGN.md §8), plus a small margin: another process may see the deadline a little later.
+   */
+  async remind<T>(queue: Queue<T>, name: string, jobId: string, at: Date | string, data: T, now: Date): Promise<void> {
+    const delay = Math.max(0, new Date(at).getTime() - now.getTime()) + 250;
     const options: JobsOptions = { jobId, delay, removeOnComplete: true, removeOnFail: 1000 };
     await (queue as Queue).add(name, data, options);
   },

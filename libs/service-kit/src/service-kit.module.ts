@@ -1,8 +1,8 @@
 import { MessagingModule, OutboxRelay } from '@licensing/messaging';
 import { PersistenceModule } from '@licensing/persistence';
-import { createLogger, PlatformModule, Readiness, type Clock, type PlatformConfig } from '@licensing/platform';
+import { createLogger, InjectLogger, PlatformModule, Readiness, type Clock, type Logger, type PlatformConfig } from '@licensing/platform';
 import { WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
@@ -24,24 +24,35 @@ class MongoReadiness implements OnModuleInit {
 }
 
 /**
- * The shutdown order, after Nest has closed HTTP and the consumers: the BullMQ workers finish
- * their jobs, then the relay its flushes; the connections close last, in the deeper modules'
- * own hooks (Nest runs shutdown hooks from the root module outwards, and this module is the
- * nearest to the root of the kit's).
+ * The BullMQ workers of the process (its `@Processor` classes): failed jobs are logged, and the
+ * shutdown order is kept. After Nest has closed HTTP and the consumers, the workers finish their
+ * jobs, then the relay its flushes; the connections close last, in the deeper modules' own hooks
+ * (Nest runs shutdown hooks from the root module outwards, and this module is the kit's nearest
+ * to the root).
  */
 @Injectable()
-class ShutdownSequence implements OnApplicationShutdown {
+class Workers implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly relay: OutboxRelay,
+    @InjectLogger() private readonly logger: Logger,
   ) {}
 
-  async onApplicationShutdown(): Promise<void> {
-    const workers = this.discovery
+  private hosts(): WorkerHost[] {
+    return this.discovery
       .getProviders()
       .map((wrapper) => wrapper.instance as unknown)
       .filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
-    await Promise.all(workers.map((host) => host.worker?.close()));
+  }
+
+  onApplicationBootstrap(): void {
+    for (const host of this.hosts()) {
+      host.worker.on('failed', (job, error) => this.logger.warn({ err: error, queue: host.worker.name, jobId: job?.id }, 'job failed'));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.hosts().map((host) => host.worker.close()));
     await this.relay.stop();
   }
 }
@@ -70,7 +81,7 @@ export class ServiceKitModule {
         MessagingModule,
         QueuesModule.forRoot(config, options.queues ?? []),
       ],
-      providers: [MongoReadiness, ShutdownSequence],
+      providers: [MongoReadiness, Workers],
       exports: [PersistenceModule, QueuesModule],
     };
   }

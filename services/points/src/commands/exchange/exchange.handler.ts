@@ -109,10 +109,14 @@ export class ExchangeHandler {
   private async remindTimeout(partnerId: string, exchange: Exchange): Promise<void> {
     const at = new Date(Date.parse(exchange.requestedAt) + this.config.exchangeTimeoutMs);
     try {
-      await Deadlines.remind(this.timeouts, EXCHANGE_TIMEOUT_JOB, jobIdOf('exchange', exchange.exchangeId), at, {
-        partnerId,
-        exchangeId: exchange.exchangeId,
-      });
+      await Deadlines.remind(
+        this.timeouts,
+        EXCHANGE_TIMEOUT_JOB,
+        jobIdOf('exchange', exchange.exchangeId),
+        at,
+        { partnerId, exchangeId: exchange.exchangeId },
+        this.clock(),
+      );
     } catch (error) {
       // The exchange is saved; the periodic sweep flags it if it stalls.
       this.logger.warn({ err: error, exchangeId: exchange.exchangeId }, 'could not schedule the exchange timeout');
