@@ -1,6 +1,5 @@
-import { createLogger, runProcess } from '@licensing/platform';
-import { poolConfig, startPool } from './pool.app';
+import { createLogger } from '@licensing/platform';
+import { runService } from '@licensing/service-kit';
+import { poolConfig, startPool } from './pool.module';
 
-void runProcess(createLogger('pool'), async (lifecycle) => {
-  await startPool(poolConfig(), lifecycle);
-});
+void runService(createLogger('pool'), () => startPool(poolConfig()));

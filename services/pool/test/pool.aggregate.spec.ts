@@ -1,21 +1,20 @@
 import { createEvent, validateEvent, type CloudEvent, type EventDraft, type StockLine } from '@licensing/events';
-import { isRefusal, type Refusal } from '@licensing/platform';
+import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
 import { movementsOf } from '../src/domain/ledger';
 import {
   commit,
   credit,
   expire,
-  orderDigest,
   purchase,
   release,
   releaseExpired,
   reserve,
   setThreshold,
   type Pool,
-  type PoolChange,
   type PoolContext,
 } from '../src/domain/pool.aggregate';
 import type { SkuFacts, SkuLookup } from '../src/domain/stock-rules';
+import { orderDigest } from '../src/infrastructure/order-digest';
 
 const catalog: Record<string, SkuFacts> = {
   'EP-PRO': { status: 'active', terms: [1, 12, 24, 36], trialEdition: false },
@@ -42,7 +41,7 @@ class Harness {
     return { now: new Date(this.clock), version: this.version, correlationId: 'corr-1', causationId: 'cause-1' };
   }
 
-  run<R>(decide: (pool: Pool | null, ctx: PoolContext) => PoolChange<R>): R {
+  run<R>(decide: (pool: Pool | null, ctx: PoolContext) => Decision<Pool, R>): R {
     const change = decide(this.pool, this.ctx());
     if (change.state) {
       this.pool = change.state;
@@ -53,7 +52,7 @@ class Harness {
   }
 
   buy(lines: StockLine[], orderId = `o-${this.version}`) {
-    return this.run((p, c) => purchase(p, 'p-1', { orderId, lines }, lookup, c));
+    return this.run((p, c) => purchase(p, 'p-1', { orderId, lines }, lookup, c, { digest: orderDigest(lines) }));
   }
 
   reserve(assignmentId: string, lines: StockLine[]) {
@@ -102,11 +101,13 @@ describe('P2 purchases', () => {
   it('P2 an order older than the pool remembers is recognised by the digest the ledger recorded', () => {
     const h = new Harness();
     const past = orderDigest([line('EP-PRO', 12, 5)]);
-    expect(h.run((p, c) => purchase(p, 'p-1', { orderId: 'old', lines: [line('EP-PRO', 12, 5)] }, lookup, c, past))).toEqual({
+    const same = [line('EP-PRO', 12, 5)];
+    const other = [line('EP-PRO', 12, 1)];
+    expect(h.run((p, c) => purchase(p, 'p-1', { orderId: 'old', lines: same }, lookup, c, { digest: orderDigest(same), past }))).toEqual({
       duplicate: true,
       lines: [line('EP-PRO', 12, 5)],
     });
-    expect(refusalCode(h.run((p, c) => purchase(p, 'p-1', { orderId: 'old', lines: [line('EP-PRO', 12, 1)] }, lookup, c, past)))).toBe(
+    expect(refusalCode(h.run((p, c) => purchase(p, 'p-1', { orderId: 'old', lines: other }, lookup, c, { digest: orderDigest(other), past })))).toBe(
       'POOL.ORDER_CONFLICT',
     );
     expect(h.pool).toBeNull();

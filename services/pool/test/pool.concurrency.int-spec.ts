@@ -1,11 +1,15 @@
+import { CatalogCopy } from '@licensing/catalog-copy';
 import { PoolEvents, type CloudEvent } from '@licensing/events';
 import type { EventPublisher } from '@licensing/messaging';
-import { Lifecycle } from '@licensing/platform';
-import { bearer, eventually, EventTap, serviceEnv, ServiceProcess, uniqueNames } from '@licensing/testing';
+import type { RunningService } from '@licensing/service-kit';
+import { bearer, eventually, EventTap, serviceEnv, ServiceProcess, testKafka, uniqueNames } from '@licensing/testing';
 import { AssignerProtocol, Partitioners, type Admin, type PartitionMetadata } from 'kafkajs';
-import { MongoClient } from 'mongodb';
-import { poolConfig, startPool, type PoolApp } from '../src/pool.app';
-import { assignmentRequested, CATALOG_SKUS, catalogEvents, line, testPublisher } from './pool.fixtures';
+import { mongo as driver } from 'mongoose';
+import { PurchaseStockHandler } from '../src/commands/purchase-stock/purchase-stock.handler';
+import { ReserveLicensesHandler } from '../src/commands/reserve-licenses/reserve-licenses.handler';
+import { PoolRepository } from '../src/infrastructure/pool.repository';
+import { poolConfig, startPool } from '../src/pool.module';
+import { assignmentRequested, CATALOG_SKUS, catalogEvents, line } from './pool.fixtures';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -23,41 +27,43 @@ const answersFor = (tap: EventTap, partnerId: string) => {
 
 describe('P3 in one process: 50 concurrent reservations of 1 license against a stock of 20', () => {
   const names = uniqueNames(`${__filename}-one`);
-  const lifecycle = new Lifecycle();
-  let pool: PoolApp;
+  let pool: RunningService;
   let tap: EventTap;
   let publisher: EventPublisher;
 
   beforeAll(async () => {
-    pool = await startPool(poolConfig(serviceEnv(names, { POOL_RESERVATION_TIMEOUT_MS: '600000' })), lifecycle);
+    pool = await startPool(poolConfig(serviceEnv(names, { POOL_RESERVATION_TIMEOUT_MS: '600000' })));
     tap = await EventTap.start([`${names.prefix}pool.events`]);
-    ({ publisher } = testPublisher(names));
+    ({ publisher } = testKafka(names));
     await publisher.publish(catalogEvents());
-    await eventually(async () => (await pool.catalog.getMany(CATALOG_SKUS)).size === CATALOG_SKUS.length);
+    await eventually(async () => (await pool.get(CatalogCopy).getMany(CATALOG_SKUS)).size === CATALOG_SKUS.length);
   });
 
   afterAll(async () => {
-    await Promise.all([tap?.stop(), publisher?.disconnect(), lifecycle.close()]);
+    await Promise.all([tap?.stop(), publisher?.disconnect()]);
+    await pool?.close();
   });
 
   // The reserve use case is called 50 times at once on one pool document, as 50 writers would:
   // every one loads the same version and only one save per version matches. The test proves
   // that the version check turns the losers into retries that decide again on fresh stock.
   it('P3 reserves exactly 20, rejects 30, never goes below zero, and loses no write', async () => {
-    await pool.pool.purchase('p-c', { orderId: 'c-order', lines: [line('EP-PRO', 12, 20)] }, 'corr');
-    const updates = jest.spyOn(pool.pool.pools.collection, 'updateOne');
+    const pools = pool.get(PoolRepository);
+    await pool.get(PurchaseStockHandler).execute('p-c', { orderId: 'c-order', lines: [line('EP-PRO', 12, 20)] }, 'corr');
+    const updates = jest.spyOn(pools.model.collection, 'updateOne');
     const requests = Array.from({ length: 50 }, (_, i) => assignmentRequested('p-c', `c-${i}`, [line('EP-PRO', 12, 1)]));
-    const results = await Promise.all(requests.map((event) => pool.pool.reserve(event)));
+    const reserve = pool.get(ReserveLicensesHandler);
+    const results = await Promise.all(requests.map((event) => reserve.execute(event)));
     const conflicts = (await Promise.all(updates.mock.results.map((r) => r.value as Promise<{ matchedCount: number }>))).filter(
       (r) => r.matchedCount === 0,
     );
     updates.mockRestore();
 
-    const outcomes = results.map((r) => (typeof r.result === 'string' ? r.result : r.result.outcome));
+    const outcomes = results.map((r) => (typeof r === 'string' ? r : r.outcome));
     expect(outcomes.filter((o) => o === 'reserved')).toHaveLength(20);
     expect(outcomes.filter((o) => o === 'rejected')).toHaveLength(30);
     expect(conflicts.length).toBeGreaterThan(0);
-    const doc = await pool.pool.pools.load('p-c');
+    const doc = await pools.load('p-c');
     expect(doc?.state.lines).toEqual([{ sku: 'EP-PRO', termMonths: 12, available: 0, reserved: 20, assigned: 0 }]);
     expect(doc?.version).toBe(51);
     await eventually(async () => answersFor(tap, 'p-c').total === 50);
@@ -73,7 +79,7 @@ describe('P3 with two pool processes consuming at once', () => {
   let tap: EventTap;
   let publisher: EventPublisher;
   let admin: Admin;
-  let mongo: MongoClient;
+  let mongo: driver.MongoClient;
 
   // One partner per partition of contracts.events, so each of the two processes owns some.
   const partitioner = Partitioners.DefaultPartitioner();
@@ -88,9 +94,9 @@ describe('P3 with two pool processes consuming at once', () => {
   beforeAll(async () => {
     processes.push(...(await Promise.all([ServiceProcess.start('pool', env), ServiceProcess.start('pool', env)])));
     tap = await EventTap.start([`${names.prefix}pool.events`]);
-    ({ publisher, admin } = testPublisher(names));
+    ({ publisher, admin } = testKafka(names));
     await admin.connect();
-    mongo = await MongoClient.connect(process.env.MONGO_URL as string);
+    mongo = await driver.MongoClient.connect(process.env.MONGO_URL as string);
     await publisher.publish(catalogEvents());
     await eventually(async () => (await mongo.db(names.database).collection('catalog_skus').countDocuments()) === CATALOG_SKUS.length);
   }, 90_000);

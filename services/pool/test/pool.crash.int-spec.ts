@@ -1,13 +1,16 @@
+import { CatalogCopy, catalogSkuSchema } from '@licensing/catalog-copy';
 import { PoolEvents, type CloudEvent } from '@licensing/events';
-import { CatalogReadModel, type EventPublisher } from '@licensing/messaging';
-import { AggregateRepository, type AggregateDocument } from '@licensing/persistence';
-import { bearer, eventually, EventTap, serviceEnv, ServiceProcess, uniqueNames } from '@licensing/testing';
+import { ConsumerGroups, OutboxRelay, type EventPublisher } from '@licensing/messaging';
+import type { AggregateDocument } from '@licensing/persistence';
+import { createLogger } from '@licensing/platform';
+import { bearer, caughtUp, eventually, EventTap, serviceEnv, ServiceProcess, testKafka, uniqueNames } from '@licensing/testing';
 import type { Admin } from 'kafkajs';
-import { MongoClient, type Db } from 'mongodb';
+import { createConnection, mongo as driver } from 'mongoose';
+import { PurchaseStockHandler } from '../src/commands/purchase-stock/purchase-stock.handler';
 import type { Pool } from '../src/domain/pool.aggregate';
-import { Ledger } from '../src/ledger/ledger.projection';
-import { PoolService } from '../src/pool.service';
-import { assignmentRequested, caughtUp, CATALOG_SKUS, catalogEvents, line, testPublisher } from './pool.fixtures';
+import { POOLS, PoolRepository, poolSchema } from '../src/infrastructure/pool.repository';
+import { LedgerRepository, movementSchema, MOVEMENTS } from '../src/projections/ledger.repository';
+import { assignmentRequested, CATALOG_SKUS, catalogEvents, line } from './pool.fixtures';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -23,13 +26,13 @@ const processes: ServiceProcess[] = [];
 let tap: EventTap;
 let publisher: EventPublisher;
 let admin: Admin;
-let mongo: MongoClient;
-let db: Db;
+let mongo: driver.MongoClient;
+let db: driver.Db;
 
 beforeAll(async () => {
-  ({ publisher, admin } = testPublisher(names));
+  ({ publisher, admin } = testKafka(names));
   await admin.connect();
-  mongo = await MongoClient.connect(process.env.MONGO_URL as string);
+  mongo = await driver.MongoClient.connect(process.env.MONGO_URL as string);
   db = mongo.db(names.database);
 });
 
@@ -76,12 +79,19 @@ describe('a pool process killed between saving and publishing', () => {
     const leftBehind = (await pools().find({}).toArray()).reduce((n, d) => n + d.outbox.length, 0);
 
     // The exact moment between the save and the publish, made certain: the pool's own use case
-    // saves a purchase with its event in the outbox, and no relay runs to publish it, as when a
-    // process dies right after its write.
-    const offline = new PoolService(new AggregateRepository<Pool>(db, 'pools'), new CatalogReadModel(db), new Ledger(db), {
-      reservationTimeoutMs: 600_000,
-    });
-    await offline.purchase('p-k1', { orderId: 'saved-not-published', lines: [line('EP-ENC', 12, 5)] }, 'crash-1');
+    // saves a purchase with its event in the outbox, and its relay is stopped before it can publish,
+    // as when a process dies right after its write.
+    const connection = await createConnection(process.env.MONGO_URL as string, { dbName: names.database }).asPromise();
+    const stoppedRelay = new OutboxRelay(publisher, createLogger('pool-test', 'silent'), { sweepMs: 60_000 });
+    await stoppedRelay.stop();
+    const offline = new PurchaseStockHandler(
+      new PoolRepository(connection.model<AggregateDocument<Pool>>(POOLS, poolSchema), stoppedRelay),
+      new CatalogCopy(connection.model('catalog_skus', catalogSkuSchema), new ConsumerGroups()),
+      new LedgerRepository(connection.model(MOVEMENTS, movementSchema)),
+      () => new Date(),
+    );
+    await offline.execute('p-k1', { orderId: 'saved-not-published', lines: [line('EP-ENC', 12, 5)] }, 'crash-1');
+    await connection.close();
     const saved = await pools().findOne({ _id: 'p-k1' });
     expect(saved?.outbox.map((e) => (e.data as Json).creditId)).toContain('saved-not-published');
     expect(tap.events((e) => (e as Json).data?.creditId === 'saved-not-published')).toEqual([]);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   CatalogEvents,
   ContractsEvents,
@@ -15,10 +14,7 @@ import {
   type MonthlyLapsedV1,
   type ProductUpdatedV1,
 } from '@licensing/events';
-import { createKafka, EventPublisher } from '@licensing/messaging';
-import { createLogger } from '@licensing/platform';
-import { productUpdated, type uniqueNames } from '@licensing/testing';
-import type { Admin } from 'kafkajs';
+import { productUpdated } from '@licensing/testing';
 
 /** The catalog the pool tests sell from, as catalog.events carries it. */
 export function catalogEvents(): CloudEvent[] {
@@ -113,19 +109,3 @@ export const monthlyLapsed = (partnerId: string, month: string, lines: { sku: st
     lapsedAt: new Date().toISOString(),
     renewalId: `renewal:${month}`,
   });
-
-/** Publishes as the contracts, points and catalog services would, on the test's topics. */
-export function testPublisher(names: ReturnType<typeof uniqueNames>): { publisher: EventPublisher; admin: Admin } {
-  const kafka = createKafka(
-    { brokers: (process.env.KAFKA_BROKERS ?? '').split(','), clientId: `pool-test-${randomUUID()}`, topicPrefix: names.prefix, partitions: 3 },
-    createLogger('pool-test', 'silent'),
-  );
-  return { publisher: new EventPublisher(kafka, { topicPrefix: names.prefix }), admin: kafka.admin() };
-}
-
-/** Whether a consumer group has committed every message of a topic (it has seen them all). */
-export async function caughtUp(admin: Admin, groupId: string, topic: string): Promise<boolean> {
-  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-  const end = new Map(ends.map((o) => [o.partition, Number(o.high)]));
-  return (committed[0]?.partitions ?? []).every((p) => (end.get(p.partition) ?? 0) === 0 || Number(p.offset) >= (end.get(p.partition) ?? 0));
-}

@@ -1,30 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import { CatalogCopy } from '@licensing/catalog-copy';
 import { PoolEvents, type CloudEvent, type LicenseLine } from '@licensing/events';
 import type { EventPublisher } from '@licensing/messaging';
-import { Lifecycle } from '@licensing/platform';
-import { bearer, eventually, EventTap, serviceEnv, uniqueNames, type TappedMessage } from '@licensing/testing';
+import type { RunningService } from '@licensing/service-kit';
+import { bearer, caughtUp, eventually, EventTap, serviceEnv, testKafka, topicEnd, uniqueNames, type TappedMessage } from '@licensing/testing';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import type { Admin } from 'kafkajs';
-import { ReservationTimeouts } from '../src/jobs/reservation-timeout.processor';
-import { poolConfig, startPool, type PoolApp } from '../src/pool.app';
+import { RESERVATIONS_QUEUE, ReservationDeadlines } from '../src/infrastructure/reservation-deadlines';
+import { poolConfig, startPool } from '../src/pool.module';
+import { LedgerRepository } from '../src/projections/ledger.repository';
 import {
   assignmentRejected,
   assignmentRequested,
   CATALOG_SKUS,
   catalogEvents,
   contractActivated,
-  caughtUp,
   exchangeDebited,
   licensesRecovered,
   line,
   monthlyLapsed,
-  testPublisher,
 } from './pool.fixtures';
 
 // A short reservation timeout so the timeout path runs within the test; the sweep is rare until
 // the test that needs it speeds it up, so the job path is what releases first.
 const names = uniqueNames(__filename);
 const env = serviceEnv(names, { POOL_RESERVATION_TIMEOUT_MS: '2500', POOL_RESERVATION_SWEEP_MS: '60000' });
-let lifecycle = new Lifecycle();
-let pool: PoolApp;
+let pool: RunningService;
 let tap: EventTap;
 let publisher: EventPublisher;
 let admin: Admin;
@@ -33,7 +35,7 @@ const tokens: Record<string, { authorization: string }> = {};
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, headers: Record<string, string> = {}, payload?: unknown) {
-  const response = await pool.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as string }) });
+  const response = await pool.http.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as string }) });
   return { status: response.statusCode, body: response.body ? (response.json() as Json) : undefined };
 }
 
@@ -53,25 +55,29 @@ const waitForPoolEvent = async (type: string, predicate: (data: Json) => boolean
 /** Everything the pool stores about partners, without the outbox the relay empties, once the ledger has caught up. */
 async function stateSnapshot() {
   await eventually(() => caughtUp(admin, `${names.prefix}pool-ledger`, `${names.prefix}pool.events`));
-  const db = pool.runtime.mongo.db;
+  const db = pool.db;
   return {
     pools: await db.collection('pools').find({}).project({ outbox: 0 }).sort({ _id: 1 }).toArray(),
     movements: await db.collection('pool_movements').countDocuments(),
   };
 }
-const poolEventCount = () => tap.messages.filter((m) => m.topic === `${names.prefix}pool.events`).length;
+const poolTopic = `${names.prefix}pool.events`;
+const poolEventCount = () => tap.messages.filter((m) => m.topic === poolTopic).length;
+const catalogCopy = () => pool.get(CatalogCopy);
+const reservationJobs = () => pool.get<Queue>(getQueueToken(RESERVATIONS_QUEUE));
 
 beforeAll(async () => {
-  pool = await startPool(poolConfig(env), lifecycle);
-  tap = await EventTap.start([`${names.prefix}pool.events`, `${names.prefix}contracts.events.dlq`, `${names.prefix}points.events.dlq`]);
-  ({ publisher, admin } = testPublisher(names));
+  pool = await startPool(poolConfig(env));
+  tap = await EventTap.start([poolTopic, `${names.prefix}contracts.events.dlq`, `${names.prefix}points.events.dlq`]);
+  ({ publisher, admin } = testKafka(names));
   await admin.connect();
   await publisher.publish(catalogEvents());
-  await eventually(async () => (await pool.catalog.getMany(CATALOG_SKUS)).size === CATALOG_SKUS.length);
+  await eventually(async () => (await catalogCopy().getMany(CATALOG_SKUS)).size === CATALOG_SKUS.length);
 });
 
 afterAll(async () => {
-  await Promise.all([tap?.stop(), publisher?.disconnect(), admin?.disconnect(), lifecycle.close()]);
+  await Promise.all([tap?.stop(), publisher?.disconnect(), admin?.disconnect()]);
+  await pool?.close();
 });
 
 describe('P2 purchases over HTTP', () => {
@@ -102,9 +108,9 @@ describe('P2 purchases over HTTP', () => {
 
   it('P2 recognises an order older than the pool remembers from the ledger', async () => {
     await buy('p-old', 'old-order', [line('PATCH', 12, 3)]);
-    await eventually(async () => (await pool.ledger.purchaseLines('p-old', 'old-order')) !== undefined);
+    await eventually(async () => (await pool.get(LedgerRepository).purchaseLines('p-old', 'old-order')) !== undefined);
     // As if a thousand orders had come since: the pool document no longer lists it.
-    await pool.runtime.mongo.db.collection('pools').updateOne({ _id: 'p-old' as never }, { $set: { 'state.orders': [] } });
+    await pool.db.collection('pools').updateOne({ _id: 'p-old' as never }, { $set: { 'state.orders': [] } });
     expect((await buy('p-old', 'old-order', [line('PATCH', 12, 3)])).body).toMatchObject({ duplicate: true });
     expect((await buy('p-old', 'old-order', [line('PATCH', 12, 4)])).body?.code).toBe('POOL.ORDER_CONFLICT');
     expect(lineOf(await stock('p-old'), 'PATCH', 12)?.available).toBe(3);
@@ -131,7 +137,8 @@ describe('bad input changes nothing', () => {
   it.each(cases)('refuses a purchase with %s with a stable code', async (_label, payload, status, code) => {
     const before = await stateSnapshot();
     const events = poolEventCount();
-    const response = await pool.app.inject({
+    const eventsBefore = await topicEnd(admin, poolTopic);
+    const response = await pool.http.inject({
       method: 'POST',
       url: '/partners/p-a/pool/purchases',
       headers: { ...(await token('p-a')), 'content-type': 'application/json', 'x-correlation-id': 'bad-input-1' },
@@ -140,8 +147,13 @@ describe('bad input changes nothing', () => {
     expect(response.statusCode).toBe(status);
     expect(response.json()).toMatchObject({ code, correlationId: 'bad-input-1', message: expect.any(String) });
     expect(await stateSnapshot()).toEqual(before);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(poolEventCount()).toBe(events);
+    // A marker written to the same pool after the refusal: the relay publishes a pool's events in
+    // the order they were saved, so once the marker is out, nothing the refusal wrote is still to come.
+    const marker = `marker-${randomUUID()}`;
+    expect((await buy('p-a', marker, [line('PATCH', 12, 1)])).status).toBe(201);
+    await waitForPoolEvent(PoolEvents.stockCredited, (d) => d.creditId === marker);
+    expect(poolEventCount()).toBe(events + 1);
+    expect(await topicEnd(admin, poolTopic)).toBe(eventsBefore + 1);
   });
 
   it('refuses a malformed partner id (400) and answers 404 POOL.PARTNER_NOT_FOUND for a partner without a pool', async () => {
@@ -252,7 +264,8 @@ describe('reservations for assignments (the assignment saga)', () => {
     await buy('p-t', 't-1', [line('EP-PRO', 12, 4)]);
     await publisher.publish([assignmentRequested('p-t', 'by-job', [line('EP-PRO', 12, 1)])]);
     const [reserved] = await waitForPoolEvent(PoolEvents.licensesReserved, (d) => d.assignmentId === 'by-job');
-    expect(await pool.queue.getJob('timeout/p-t/by-job')).toBeDefined();
+    // The reminder is scheduled right after the save that the event leaves from.
+    expect(await eventually(() => reservationJobs().getJob('timeout/p-t/by-job'))).toBeDefined();
     expect(lineOf(await stock('p-t'), 'EP-PRO', 12)).toMatchObject({ available: 3, reserved: 1 });
 
     const [released] = await waitForPoolEvent(PoolEvents.reservationReleased, (d) => d.assignmentId === 'by-job');
@@ -269,9 +282,9 @@ describe('reservations for assignments (the assignment saga)', () => {
   it('releases a reservation whose job was lost, by the periodic sweep', async () => {
     await publisher.publish([assignmentRequested('p-t', 'by-sweep', [line('EP-PRO', 12, 2)])]);
     const [reserved] = await waitForPoolEvent(PoolEvents.licensesReserved, (d) => d.assignmentId === 'by-sweep');
-    const job = await eventually(() => pool.queue.getJob('timeout/p-t/by-sweep'));
+    const job = await eventually(() => reservationJobs().getJob('timeout/p-t/by-sweep'));
     await job.remove();
-    await new ReservationTimeouts(pool.queue).scheduleSweep(500);
+    await pool.get(ReservationDeadlines).sweepEvery(500);
 
     const [released] = await waitForPoolEvent(PoolEvents.reservationReleased, (d) => d.assignmentId === 'by-sweep');
     expect(released?.data.reason).toBe('timeout');
@@ -365,12 +378,14 @@ describe('idempotent consumers', () => {
 
     // The ledger is keyed by event id: the pool's own events redelivered add no movement.
     // purchase, reserved ×2, committed, released, recovery, points, expired: one line each.
-    const movements = async () => pool.runtime.mongo.db.collection('pool_movements').countDocuments({ partnerId: 'p-r' });
+    const movements = async () => pool.db.collection('pool_movements').countDocuments({ partnerId: 'p-r' });
     await eventually(async () => (await movements()) === 8);
     const own = poolEvents(PoolEvents.stockCredited, (d) => d.partnerId === 'p-r') as CloudEvent[];
     await publisher.publish([...own, ...own]);
     await eventually(() => caughtUp(admin, `${names.prefix}pool-ledger`, `${names.prefix}pool.events`));
     expect(await movements()).toBe(8);
+    // A redelivery is a duplicate, not a failure: the ledger dead-letters nothing.
+    expect(await topicEnd(admin, `${poolTopic}.dlq`)).toBe(0);
   });
 });
 
@@ -400,9 +415,7 @@ describe('P4 the movement ledger and the stock as of a past time', () => {
     await snap();
 
     const version = (await stock('p-l')).version as number;
-    await eventually(
-      async () => (await pool.runtime.mongo.db.collection('pool_movements').findOne({ partnerId: 'p-l', poolVersion: version })) !== null,
-    );
+    await eventually(async () => (await pool.db.collection('pool_movements').findOne({ partnerId: 'p-l', poolVersion: version })) !== null);
     expect(snapshots.map((s) => s.lines.length)).toEqual([2, 2, 3, 3]);
     for (const snapshot of snapshots) {
       const asOf = await call('GET', `/partners/p-l/pool?asOf=${encodeURIComponent(snapshot.at)}`, await token('p-l'));
@@ -497,11 +510,10 @@ describe('low-stock thresholds', () => {
 
 describe('the catalog read model', () => {
   it('is rebuilt from catalog.events when its collection is empty', async () => {
-    await pool.runtime.mongo.db.collection('catalog_skus').drop();
-    await lifecycle.close();
-    lifecycle = new Lifecycle();
-    pool = await startPool(poolConfig(env), lifecycle);
-    await eventually(async () => (await pool.catalog.getMany(CATALOG_SKUS)).size === CATALOG_SKUS.length);
-    expect((await pool.catalog.get('EP-OLD'))?.status).toBe('retired');
+    await pool.db.collection('catalog_skus').drop();
+    await pool.close();
+    pool = await startPool(poolConfig(env));
+    await eventually(async () => (await catalogCopy().getMany(CATALOG_SKUS)).size === CATALOG_SKUS.length);
+    expect((await catalogCopy().get('EP-OLD'))?.status).toBe('retired');
   });
 });

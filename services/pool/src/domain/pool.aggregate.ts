@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   PoolEvents,
   type CommitRejectedV1,
@@ -17,7 +16,7 @@ import {
   type StockMovement,
   type ThresholdSetV1,
 } from '@licensing/events';
-import { refuse, type Refusal } from '@licensing/platform';
+import { refuse, type Decision, type Refusal } from '@licensing/domain';
 import { PoolCodes } from './pool.errors';
 import { byLine, lineRefusal, mergeLines, MONTHLY_TERM, type SkuLookup, type SkuFacts } from './stock-rules';
 
@@ -84,13 +83,6 @@ export interface PoolContext {
   causationId?: string;
 }
 
-/** A decision: the next state and its events, or (without `state`) nothing to write. */
-export interface PoolChange<R> {
-  state?: Pool;
-  events?: EventDraft[];
-  result: R;
-}
-
 const recent = <T>(items: T[]): T[] => items.slice(-RECENT_LIMIT);
 
 export function emptyPool(partnerId: string, now: Date): Pool {
@@ -112,13 +104,6 @@ export const lineOf = (pool: Pool | null, sku: string, termMonths: number): Pool
 
 export const availableOf = (pool: Pool | null, sku: string): number =>
   (pool?.lines ?? []).filter((l) => l.sku === sku).reduce((sum, l) => sum + l.available, 0);
-
-/** A digest of an order's merged lines: the same orderId with other lines is another order. */
-export const orderDigest = (lines: StockLine[]): string =>
-  createHash('sha256')
-    .update(JSON.stringify(mergeLines(lines).map((l) => [l.sku, l.termMonths, l.quantity])))
-    .digest('hex')
-    .slice(0, 24);
 
 const movement = (line: StockLine, delta: Partial<Omit<StockMovement, 'sku' | 'termMonths'>>): StockMovement => ({
   sku: line.sku,
@@ -166,18 +151,28 @@ function lowStockEvents(before: Pool | null, after: Pool, ctx: PoolContext): Eve
     );
 }
 
-function changed<R>(before: Pool | null, after: Pool, ctx: PoolContext, events: EventDraft[], result: R): PoolChange<R> {
+function changed<R>(before: Pool | null, after: Pool, ctx: PoolContext, events: EventDraft[], result: R): Decision<Pool, R> {
   const state = { ...after, updatedAt: ctx.now.toISOString() };
   return { state, events: [...events, ...lowStockEvents(before, state, ctx)], result };
 }
 
-const nothing = <R>(result: R): PoolChange<R> => ({ result });
+const nothing = <R>(result: R): Decision<Pool, R> => ({ result });
 
 // ---------------------------------------------------------------- purchases (P2)
 
 export interface PurchaseOrder {
   orderId: string;
   lines: StockLine[];
+}
+
+/**
+ * How an order is known again: the digest of its merged lines (the same orderId with other lines
+ * is another order), and for an order older than the pool's memory of recent orders, the digest
+ * of the order as the ledger recorded it. Hashing is the edge's business.
+ */
+export interface OrderDigests {
+  digest: string;
+  past?: string;
 }
 
 export interface Purchased {
@@ -187,8 +182,7 @@ export interface Purchased {
 
 /**
  * P2 purchase: annual licenses enter the pool, once per orderId. The same order again changes
- * nothing; the same orderId with other lines is refused. `pastDigest` is the digest of the order
- * as the ledger recorded it, for an order older than the pool's memory of recent orders.
+ * nothing; the same orderId with other lines is refused.
  */
 export function purchase(
   pool: Pool | null,
@@ -196,11 +190,11 @@ export function purchase(
   order: PurchaseOrder,
   lookup: SkuLookup,
   ctx: PoolContext,
-  pastDigest?: string,
-): PoolChange<Purchased | Refusal> {
+  digests: OrderDigests,
+): Decision<Pool, Purchased | Refusal> {
   const lines = mergeLines(order.lines);
-  const digest = orderDigest(lines);
-  const known = pool?.orders.find((o) => o.orderId === order.orderId)?.digest ?? pastDigest;
+  const { digest } = digests;
+  const known = pool?.orders.find((o) => o.orderId === order.orderId)?.digest ?? digests.past;
   if (known !== undefined) {
     if (known === digest) return nothing({ duplicate: true, lines });
     return nothing(refuse('conflict', PoolCodes.orderConflict, `order ${order.orderId} was already taken with other lines`));
@@ -254,7 +248,7 @@ export function reserve(
   lookup: SkuLookup,
   ctx: PoolContext,
   timeoutMs: number,
-): PoolChange<ReserveResult> {
+): Decision<Pool, ReserveResult> {
   if (knowsAssignment(pool, request.assignmentId)) return nothing({ outcome: 'ignored' });
   const base = pool ?? emptyPool(partnerId, ctx.now);
   const lines = mergeLines(request.lines);
@@ -318,7 +312,7 @@ export function commit(
   assignmentId: string,
   contractIds: string[],
   ctx: PoolContext,
-): PoolChange<CommitResult> {
+): Decision<Pool, CommitResult> {
   const open = pool?.reservations.find((r) => r.assignmentId === assignmentId);
   const closed = pool?.closed.find((c) => c.assignmentId === assignmentId);
   if (pool && open) {
@@ -362,7 +356,7 @@ function committed(
   assignmentId: string,
   contractIds: string[],
   ctx: PoolContext,
-): PoolChange<CommitResult> {
+): Decision<Pool, CommitResult> {
   const after: Pool = {
     ...pool,
     lines: applyMovements(pool.lines, movements),
@@ -385,14 +379,14 @@ function committed(
 export type ReleaseResult = { outcome: 'released'; assignmentIds: string[] } | { outcome: 'ignored' };
 
 /** Contracts gave up the assignment: its open reservation goes back to available. */
-export function release(pool: Pool | null, assignmentId: string, detail: string, ctx: PoolContext): PoolChange<ReleaseResult> {
+export function release(pool: Pool | null, assignmentId: string, detail: string, ctx: PoolContext): Decision<Pool, ReleaseResult> {
   const open = pool?.reservations.find((r) => r.assignmentId === assignmentId);
   if (!pool || !open) return nothing({ outcome: 'ignored' });
   return released(pool, [open], 'rejected', detail, ctx);
 }
 
 /** A reservation never stays open forever: past `expiresAt` it is released (reason timeout). */
-export function releaseExpired(pool: Pool | null, ctx: PoolContext): PoolChange<ReleaseResult> {
+export function releaseExpired(pool: Pool | null, ctx: PoolContext): Decision<Pool, ReleaseResult> {
   const expired = pool?.reservations.filter((r) => Date.parse(r.expiresAt) <= ctx.now.getTime()) ?? [];
   if (!pool || expired.length === 0) return nothing({ outcome: 'ignored' });
   return released(pool, expired, 'timeout', undefined, ctx);
@@ -404,7 +398,7 @@ function released(
   reason: 'rejected' | 'timeout',
   detail: string | undefined,
   ctx: PoolContext,
-): PoolChange<ReleaseResult> {
+): Decision<Pool, ReleaseResult> {
   let lines = pool.lines;
   const events: EventDraft[] = [];
   for (const r of reservations) {
@@ -447,7 +441,13 @@ export type CreditResult = { outcome: 'credited' } | { outcome: 'rejected'; code
  * Licenses from a points exchange (monthly, term 1) or a recovery (their original term, C5)
  * enter the pool in full or not at all; the answer is stock-credited or credit-rejected.
  */
-export function credit(pool: Pool | null, partnerId: string, request: CreditRequest, lookup: SkuLookup, ctx: PoolContext): PoolChange<CreditResult> {
+export function credit(
+  pool: Pool | null,
+  partnerId: string,
+  request: CreditRequest,
+  lookup: SkuLookup,
+  ctx: PoolContext,
+): Decision<Pool, CreditResult> {
   const key = `${request.source}:${request.creditId}`;
   if (pool?.credits.includes(key)) return nothing({ outcome: 'ignored' });
   const base = pool ?? emptyPool(partnerId, ctx.now);
@@ -500,7 +500,7 @@ export type ExpireResult = { outcome: 'expired'; removed: number; shortfall: num
  * ones (their contracts expire by C9). Reserved ones stay with their open reservation, which
  * ends by its own commit, release or timeout.
  */
-export function expire(pool: Pool | null, lapse: Lapse, ctx: PoolContext): PoolChange<ExpireResult> {
+export function expire(pool: Pool | null, lapse: Lapse, ctx: PoolContext): Decision<Pool, ExpireResult> {
   if (!pool) return nothing({ outcome: 'ignored' });
   const bySku = new Map<string, number>();
   for (const l of lapse.lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.quantity);
@@ -541,7 +541,7 @@ export function setThreshold(
   threshold: number | null,
   facts: SkuFacts | undefined,
   ctx: PoolContext,
-): PoolChange<Threshold[] | Refusal> {
+): Decision<Pool, Threshold[] | Refusal> {
   if (!pool || pool.openedAt === null) return nothing(refuse('not-found', PoolCodes.partnerNotFound, 'this partner has no pool'));
   const existing = pool.thresholds.find((t) => t.sku === sku);
   if (threshold === null && !existing) return nothing(refuse('not-found', PoolCodes.thresholdNotFound, `no threshold for ${sku}`));

@@ -1,0 +1,25 @@
+import { ContractsEvents, PointsEvents, type CloudEvent, type ExchangeDebitedV1, type LicensesRecoveredV1 } from '@licensing/events';
+import type { EventContext } from '@licensing/messaging';
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { CreditStockHandler } from './credit-stock.handler';
+
+@Controller()
+export class CreditStockMessageController {
+  constructor(private readonly handler: CreditStockHandler) {}
+
+  @EventPattern(ContractsEvents.licensesRecovered)
+  async licensesRecovered(@Payload() event: CloudEvent<LicensesRecoveredV1>, @Ctx() ctx: EventContext): Promise<void> {
+    const { partnerId, recoveryId, lines } = event.data;
+    const result = await this.handler.execute(event, partnerId, { creditId: recoveryId, source: 'recovery', lines });
+    ctx.logger.debug({ result }, 'recovery handled');
+  }
+
+  @EventPattern(PointsEvents.exchangeDebited)
+  async exchangeDebited(@Payload() event: CloudEvent<ExchangeDebitedV1>, @Ctx() ctx: EventContext): Promise<void> {
+    const { partnerId, exchangeId, lines } = event.data;
+    const credited = lines.map(({ sku, termMonths, quantity }) => ({ sku, termMonths, quantity }));
+    const result = await this.handler.execute(event, partnerId, { creditId: exchangeId, source: 'points', lines: credited });
+    ctx.logger.debug({ result }, 'points exchange handled');
+  }
+}

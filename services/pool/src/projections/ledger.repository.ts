@@ -1,0 +1,134 @@
+import { isDuplicateKey } from '@licensing/persistence';
+import { badRequest } from '@licensing/platform';
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Schema, type Model } from 'mongoose';
+import type { LedgerMovement, StockBalance } from '../domain/ledger';
+import { PoolCodes } from '../domain/pool.errors';
+import { byLine } from '../domain/stock-rules';
+
+export const MOVEMENTS = 'pool_movements';
+
+/** One document per (pool event, line), keyed `<event id>:<line index>`: a replayed event never counts twice. */
+export const movementSchema = new Schema<LedgerMovement>(
+  {
+    _id: { type: String, required: true },
+    eventId: { type: String, required: true },
+    eventType: { type: String, required: true },
+    partnerId: { type: String, required: true },
+    sku: { type: String, required: true },
+    termMonths: { type: Number, required: true },
+    available: { type: Number, required: true },
+    reserved: { type: Number, required: true },
+    assigned: { type: Number, required: true },
+    reason: { type: String, required: true },
+    detail: { type: String },
+    reference: { type: String, required: true },
+    correlationId: { type: String, required: true },
+    at: { type: Date, required: true },
+    poolVersion: { type: Number, required: true },
+    index: { type: Number, required: true },
+  },
+  { collection: MOVEMENTS, versionKey: false },
+);
+movementSchema.index({ partnerId: 1, poolVersion: 1, index: 1 });
+movementSchema.index({ partnerId: 1, at: 1 });
+movementSchema.index({ partnerId: 1, reference: 1 });
+
+export interface MovementQuery {
+  sku?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+export interface MovementPage {
+  items: LedgerMovement[];
+  nextCursor: string | null;
+}
+
+/** The cursor names the last movement returned: its pool version and line index. */
+const encodeCursor = (m: Pick<LedgerMovement, 'poolVersion' | 'index'>): string => Buffer.from(`${m.poolVersion}.${m.index}`).toString('base64url');
+
+function decodeCursor(cursor: string): { poolVersion: number; index: number } {
+  const match = /^(\d{1,15})\.(\d{1,6})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw badRequest(PoolCodes.invalidCursor, 'the cursor is not one this API returned');
+  return { poolVersion: Number(match[1]), index: Number(match[2]) };
+}
+
+/**
+ * The movement ledger (P4): a projection of the pool's own stock events. Each partner's
+ * movements are ordered by the pool version that made them.
+ */
+@Injectable()
+export class LedgerRepository {
+  constructor(@InjectModel(MOVEMENTS) readonly model: Model<LedgerMovement>) {}
+
+  async record(movements: LedgerMovement[]): Promise<void> {
+    if (movements.length === 0) return;
+    try {
+      // The driver's insert: mongoose's insertMany reports each failed write in another shape.
+      await this.model.collection.insertMany(movements as never[], { ordered: false });
+    } catch (error) {
+      // Already recorded (a redelivery): every failure must be a duplicate key, else it is real.
+      const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+      if (!(writeErrors === undefined ? isDuplicateKey(error) : [writeErrors].flat().every(isDuplicateKey))) throw error;
+    }
+  }
+
+  async movements(partnerId: string, query: MovementQuery): Promise<MovementPage> {
+    const filter: Record<string, unknown> = { partnerId };
+    if (query.sku) filter.sku = query.sku;
+    if (query.from || query.to) filter.at = { ...(query.from ? { $gte: query.from } : {}), ...(query.to ? { $lte: query.to } : {}) };
+    if (query.cursor) {
+      const after = decodeCursor(query.cursor);
+      filter.$or = [{ poolVersion: { $gt: after.poolVersion } }, { poolVersion: after.poolVersion, index: { $gt: after.index } }];
+    }
+    const found = (await this.model
+      .find(filter)
+      .sort({ poolVersion: 1, index: 1 })
+      .limit(query.limit + 1)
+      .lean()
+      .exec()) as LedgerMovement[];
+    const items = found.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: found.length > query.limit && last ? encodeCursor(last) : null };
+  }
+
+  /** P4: the stock as of a time is the sum of every movement made up to then. */
+  async stockAsOf(partnerId: string, asOf: Date): Promise<StockBalance[]> {
+    const groups = await this.model
+      .aggregate<{ _id: { sku: string; termMonths: StockBalance['termMonths'] }; available: number; reserved: number; assigned: number }>([
+        { $match: { partnerId, at: { $lte: asOf } } },
+        {
+          $group: {
+            _id: { sku: '$sku', termMonths: '$termMonths' },
+            available: { $sum: '$available' },
+            reserved: { $sum: '$reserved' },
+            assigned: { $sum: '$assigned' },
+          },
+        },
+      ])
+      .exec();
+    return groups
+      .map((g) => ({ sku: g._id.sku, termMonths: g._id.termMonths, available: g.available, reserved: g.reserved, assigned: g.assigned }))
+      .sort(byLine);
+  }
+
+  /** The lines of a past purchase as the ledger recorded them, for an order the pool no longer remembers. */
+  async purchaseLines(
+    partnerId: string,
+    orderId: string,
+  ): Promise<{ sku: string; termMonths: StockBalance['termMonths']; quantity: number }[] | undefined> {
+    const found = (await this.model
+      .find({ partnerId, reference: orderId, reason: 'purchase' })
+      .sort({ poolVersion: 1, index: 1 })
+      .lean()
+      .exec()) as LedgerMovement[];
+    if (found.length === 0) return undefined;
+    // One purchase event per order: its lines are the movements of its first event.
+    const eventId = found[0]?.eventId;
+    return found.filter((m) => m.eventId === eventId).map((m) => ({ sku: m.sku, termMonths: m.termMonths, quantity: m.available }));
+  }
+}
