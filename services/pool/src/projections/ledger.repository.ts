@@ -68,12 +68,10 @@ export class LedgerRepository {
   async record(movements: LedgerMovement[]): Promise<void> {
     if (movements.length === 0) return;
     try {
-      // The driver's insert: mongoose's insertMany reports each failed write in another shape.
-      await this.model.collection.insertMany(movements as never[], { ordered: false });
+      await this.model.insertMany(movements, { ordered: false });
     } catch (error) {
       // Already recorded (a redelivery): every failure must be a duplicate key, else it is real.
-      const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-      if (!(writeErrors === undefined ? isDuplicateKey(error) : [writeErrors].flat().every(isDuplicateKey))) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
   }
 
