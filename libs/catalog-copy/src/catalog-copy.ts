@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CatalogEvents, type CatalogStatus, type CloudEvent, type ModuleUpdatedV1, type ProductUpdatedV1, type Term } from '@licensing/events';
-import { ConsumerGroups } from '@licensing/messaging';
+import { ConsumerGroups, topicName } from '@licensing/messaging';
 import { isDuplicateKey } from '@licensing/persistence';
-import { Controller, Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import { InjectConfig, InjectLogger, Readiness, TransientError, type Logger, type PlatformConfig } from '@licensing/platform';
+import { Controller, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { InjectModel, MongooseModule } from '@nestjs/mongoose';
+import { Kafka, type Admin } from 'kafkajs';
 import { Schema, type Model } from 'mongoose';
 
 /** What other services need to know of a sellable sku, product or module. */
@@ -48,27 +50,14 @@ export const catalogSkuSchema = new Schema<CatalogSku>(
  * Used by every service that sells or prices skus; no service calls the catalog's API.
  */
 @Injectable()
-export class CatalogCopy implements OnModuleInit {
-  constructor(
-    @InjectModel(CATALOG_SKUS) readonly model: Model<CatalogSku>,
-    private readonly groups: ConsumerGroups,
-  ) {}
+export class CatalogCopy {
+  /** Set while an empty copy is rebuilt: a sku missing meanwhile may just not have arrived yet. */
+  rebuilding?: Promise<void>;
 
-  /**
-   * An empty copy (a new database) is rebuilt by reading the topic from its start in a group of
-   * its own: rewinding the shared group would need it free of members, which it is not while
-   * another instance runs. Catalog events carry whole versioned states, so reading them again
-   * is harmless.
-   */
-  onModuleInit(): void {
-    this.groups.set(CATALOG_COPY_GROUP, {
-      fromBeginning: true,
-      groupId: async (id) => ((await this.isEmpty()) ? `${id}-rebuild-${randomUUID()}` : id),
-    });
-  }
+  constructor(@InjectModel(CATALOG_SKUS) readonly model: Model<CatalogSku>) {}
 
   async get(sku: string): Promise<CatalogSku | null> {
-    return (await this.model.findById(sku).lean().exec()) as CatalogSku | null;
+    return (await this.getMany([sku])).get(sku) ?? null;
   }
 
   async getMany(skus: string[]): Promise<Map<string, CatalogSku>> {
@@ -76,6 +65,7 @@ export class CatalogCopy implements OnModuleInit {
       .find({ _id: { $in: [...new Set(skus)] } })
       .lean()
       .exec()) as CatalogSku[];
+    if (this.rebuilding && found.length < new Set(skus).size) throw new TransientError('the catalog copy is being rebuilt from catalog.events');
     return new Map(found.map((s) => [s._id, s]));
   }
 
@@ -90,6 +80,67 @@ export class CatalogCopy implements OnModuleInit {
       await this.model.updateOne({ _id, version: { $lt: sku.version } }, { $set: fields }, { upsert: true }).exec();
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
+    }
+  }
+}
+
+/**
+ * An empty copy (a new database) is rebuilt by reading the topic from its start in a group of
+ * its own: rewinding the shared group would need it free of members, which it is not while
+ * another instance runs. Catalog events carry whole versioned states, so reading them again is
+ * harmless. Until the group has read what the topic held when it started, the instance is not
+ * ready and a lookup that misses is a bad moment (retried), not an unknown sku.
+ */
+@Injectable()
+export class CatalogCopyRebuild implements OnModuleInit, OnApplicationShutdown {
+  private stopped = false;
+
+  constructor(
+    private readonly copy: CatalogCopy,
+    private readonly groups: ConsumerGroups,
+    private readonly readiness: Readiness,
+    private readonly kafka: Kafka,
+    @InjectConfig() private readonly config: PlatformConfig,
+    @InjectLogger() private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.groups.set(CATALOG_COPY_GROUP, {
+      fromBeginning: true,
+      groupId: async (id) => {
+        if (!(await this.copy.isEmpty())) return id;
+        const rebuildId = `${id}-rebuild-${randomUUID()}`;
+        this.copy.rebuilding = this.follow(rebuildId).finally(() => (this.copy.rebuilding = undefined));
+        return rebuildId;
+      },
+    });
+    this.readiness.add('catalog-copy', async () => {
+      if (this.copy.rebuilding) throw new Error('the catalog copy is being rebuilt from catalog.events');
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+  }
+
+  /** Resolves once the rebuild group has committed every offset the topic had when it began. */
+  private async follow(groupId: string): Promise<void> {
+    const topic = topicName(this.config, 'catalog');
+    const admin: Admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+      while (!this.stopped) {
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const read = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+        if ([...ends].every(([partition, end]) => end === 0 || (read.get(partition) ?? -1) >= end)) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } catch (error) {
+      // The copy still fills; only the early "not yet" answers stop.
+      this.logger.warn({ err: error }, 'could not follow the catalog copy rebuild');
+    } finally {
+      await admin.disconnect();
     }
   }
 }
@@ -113,7 +164,7 @@ export class CatalogCopyMessageController {
 @Module({
   imports: [MongooseModule.forFeature([{ name: CATALOG_SKUS, schema: catalogSkuSchema }])],
   controllers: [CatalogCopyMessageController],
-  providers: [CatalogCopy],
+  providers: [CatalogCopy, CatalogCopyRebuild],
   exports: [CatalogCopy],
 })
 export class CatalogCopyModule {}

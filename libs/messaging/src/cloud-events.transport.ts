@@ -1,9 +1,8 @@
 import { contextOf, dlqTopicOf, validateEnvelope, validateEvent, type CloudEvent } from '@licensing/events';
-import type { Logger, Metrics } from '@licensing/platform';
+import { isTransient, type Logger, type Metrics } from '@licensing/platform';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { isTransient } from './failures';
 import { topicName } from './kafka';
 import type { EventPublisher } from './publisher';
 
@@ -107,7 +106,8 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
       this.running = true;
       const subscriptions = this.subscriptions();
       await this.ensureTopics([...new Set([...subscriptions.values()].flat())]);
-      for (const [group, topics] of subscriptions) await this.startGroup(group, topics);
+      // Together: after a crash each join may wait out the dead member's session.
+      await Promise.all([...subscriptions].map(([group, topics]) => this.startGroup(group, topics)));
       this.joined = true;
       callback();
     } catch (error) {

@@ -1,6 +1,5 @@
 export * from './cloud-events.transport';
 export * from './consumer-groups';
-export * from './failures';
 export * from './kafka';
 export * from './messaging.module';
 export * from './outbox-relay';

@@ -1,6 +1,7 @@
 export * from './auth';
 export * from './config';
 export * from './errors';
+export * from './failures';
 export * from './health';
 export * from './http/access';
 export * from './http/error-body';

@@ -34,13 +34,18 @@ export { poolConfig, type PoolConfig } from './pool.config';
 export const POOL_API_DESCRIPTION =
   'Partner license pools: stock per sku and term, purchases, reservations for assignments, credits, the movement ledger.';
 
-/** The pool's use cases, its repositories and the edges that call them, for the process's role. */
+/**
+ * The pool: one document per partner's stock. Its consumer groups: `pool-catalog` (its copy of
+ * the catalog), `pool` (the contracts' and points' events it acts on) and `pool-ledger` (the
+ * movement ledger from its own events).
+ */
 @Module({})
-class PoolUseCasesModule {
-  static forRole(config: PoolConfig): DynamicModule {
+export class PoolModule {
+  static forRole(config: PoolConfig, options: { clock?: Clock } = {}): DynamicModule {
     return {
-      module: PoolUseCasesModule,
+      module: PoolModule,
       imports: [
+        ServiceKitModule.forRoot(config, { queues: [RESERVATIONS_QUEUE], clock: options.clock }),
         MongooseModule.forFeature([
           { name: POOLS, schema: poolSchema },
           { name: MOVEMENTS, schema: movementSchema },
@@ -77,29 +82,6 @@ class PoolUseCasesModule {
         ],
         processors: [ReservationTimeoutProcessor],
       }),
-    };
-  }
-}
-
-/**
- * The pool: one document per partner's stock. Its consumer groups: `pool-catalog` (its copy of
- * the catalog), `pool` (the contracts' and points' events it acts on) and `pool-ledger` (the
- * movement ledger from its own events).
- *
- * The catalog copy is imported before the use cases on purpose: consumer groups start one after
- * the other in the order their modules are imported, and a pool whose copy was lost must start
- * rebuilding it before it answers requests that name skus (see the crash test).
- */
-@Module({})
-export class PoolModule {
-  static forRole(config: PoolConfig, options: { clock?: Clock } = {}): DynamicModule {
-    return {
-      module: PoolModule,
-      imports: [
-        ServiceKitModule.forRoot(config, { queues: [RESERVATIONS_QUEUE], clock: options.clock }),
-        CatalogCopyModule,
-        PoolUseCasesModule.forRole(config),
-      ],
     };
   }
 }

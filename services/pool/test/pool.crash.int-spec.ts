@@ -1,6 +1,6 @@
 import { CatalogCopy, catalogSkuSchema } from '@licensing/catalog-copy';
 import { PoolEvents, type CloudEvent } from '@licensing/events';
-import { ConsumerGroups, OutboxRelay, type EventPublisher } from '@licensing/messaging';
+import { OutboxRelay, type EventPublisher } from '@licensing/messaging';
 import type { AggregateDocument } from '@licensing/persistence';
 import { createLogger } from '@licensing/platform';
 import { bearer, caughtUp, eventually, EventTap, serviceEnv, ServiceProcess, testKafka, uniqueNames } from '@licensing/testing';
@@ -86,7 +86,7 @@ describe('a pool process killed between saving and publishing', () => {
     await stoppedRelay.stop();
     const offline = new PurchaseStockHandler(
       new PoolRepository(connection.model<AggregateDocument<Pool>>(POOLS, poolSchema), stoppedRelay),
-      new CatalogCopy(connection.model('catalog_skus', catalogSkuSchema), new ConsumerGroups()),
+      new CatalogCopy(connection.model('catalog_skus', catalogSkuSchema)),
       new LedgerRepository(connection.model(MOVEMENTS, movementSchema)),
       () => new Date(),
     );

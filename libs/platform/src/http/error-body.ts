@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorBody } from '../errors';
+import { isTransient } from '../failures';
 import type { Logger } from '../logger';
 
 /** The one error shape, for OpenAPI responses. */
@@ -49,6 +50,7 @@ export function errorAnswer(error: unknown): { status: number; code: string; mes
     case 400:
       return { status: 400, code: 'REQUEST.MALFORMED_JSON', message: 'the body is not valid JSON' };
   }
+  if (isTransient(error)) return { status: 503, code: 'SERVICE.UNAVAILABLE', message: 'a service this request needs is unavailable; retry shortly' };
   if (error instanceof SyntaxError) return { status: 400, code: 'REQUEST.MALFORMED_JSON', message: 'the body is not valid JSON' };
   return { status: 500, code: 'INTERNAL', message: 'internal error' };
 }

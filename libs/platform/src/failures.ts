@@ -1,5 +1,3 @@
-import { ConcurrencyError } from '@licensing/persistence';
-
 /**
  * A bad moment, not a bad message: the dependency a handler needs (Mongo, Redis, Kafka) is not
  * answering, or an aggregate kept changing under it. The message is fine; it is tried again
@@ -14,6 +12,8 @@ export class TransientError extends Error {
 
 const TRANSIENT_NAMES = new Set([
   'TransientError',
+  // a version conflict that outlasted its retries (libs/persistence)
+  'ConcurrencyError',
   // mongodb driver and mongoose
   'MongoNetworkError',
   'MongoNetworkTimeoutError',
@@ -40,7 +40,6 @@ const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPI
 /** True for an error that says a dependency is away, looking through `cause` chains. */
 export function isTransient(error: unknown, depth = 0): boolean {
   if (error === null || typeof error !== 'object' || depth > 5) return false;
-  if (error instanceof ConcurrencyError) return true;
   const e = error as { name?: string; code?: unknown; message?: string; cause?: unknown; retriable?: boolean; errorLabels?: unknown };
   if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;

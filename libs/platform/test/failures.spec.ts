@@ -1,5 +1,5 @@
 import { ConcurrencyError } from '@licensing/persistence';
-import { isTransient, TransientError } from '../src/failures';
+import { errorAnswer, isTransient, TransientError } from '../src';
 
 const named = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`a ${name}`), { name, ...extra });
 
@@ -28,5 +28,12 @@ describe('a bad moment versus a bad message', () => {
     ['nothing', undefined],
   ])('%s is a bad message: dead-lettered after its attempts', (_label, error) => {
     expect(isTransient(error)).toBe(false);
+  });
+});
+
+describe('a bad moment over HTTP', () => {
+  it('answers 503 SERVICE.UNAVAILABLE, so a client retries, rather than a 500', () => {
+    expect(errorAnswer(named('MongoServerSelectionError'))).toMatchObject({ status: 503, code: 'SERVICE.UNAVAILABLE' });
+    expect(errorAnswer(new TransientError('the catalog copy is being rebuilt'))).toMatchObject({ status: 503, code: 'SERVICE.UNAVAILABLE' });
   });
 });
