@@ -94,11 +94,11 @@ export class OutboxRelay implements OutboxListener {
   }
 
   private async flush(model: AggregateModel, id: string): Promise<void> {
-    const doc = (await model.findById(id, { outbox: 1 }).lean().exec()) as OutboxDocument | null;
+    const doc = (await model.collection.findOne({ _id: id } as never, { projection: { outbox: 1 } })) as OutboxDocument | null;
     const events = doc?.outbox ?? [];
     if (events.length === 0) return;
     await this.publisher.publish(events);
-    await model.updateOne({ _id: id }, { $pullAll: { outbox: events } } as never).exec();
+    await model.collection.updateOne({ _id: id } as never, { $pullAll: { outbox: events } } as never);
   }
 
   /** Stops triggering and sweeping and waits for flushes in flight. */
