@@ -93,8 +93,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([tap?.stop(), publisher?.disconnect(), admin?.disconnect()]);
-  await Promise.all([pool?.close(), points?.close()]);
+  await Promise.allSettled([tap?.stop(), publisher?.disconnect(), admin?.disconnect(), pool?.close(), points?.close()]);
   await mongo?.stopServers(['mongo'], true);
 });
 
