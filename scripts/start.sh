@@ -19,6 +19,8 @@ secret_file="$INFRA_DIR/dev-jwt-secret"
 [[ -s "$secret_file" ]] || head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$secret_file"
 AUTH_JWT_SECRET="${AUTH_JWT_SECRET:-$(cat "$secret_file")}"
 export AUTH_JWT_SECRET KAFKAJS_NO_PARTITIONER_WARNING=1
+# The platform clock of this deployment can be moved forward: npm run clock -- advance 30d.
+export CLOCK_MODE="${CLOCK_MODE:-shared}"
 
 declare -A ports=([catalog]=3001 [pool]=3002 [contracts]=3003 [points]=3004)
 pids=()

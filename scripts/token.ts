@@ -1,6 +1,6 @@
 /**
  * Prints a bearer token the local services accept:
- *   npm run token -- --partner <id> [--role catalog-admin|points-admin|support ...]
+ *   npm run token -- --partner <id> [--role catalog-admin|points-admin|support|clock-admin ...]
  * Signed with AUTH_JWT_SECRET, or with the development secret `npm start` made.
  */
 import { existsSync, readFileSync } from 'node:fs';

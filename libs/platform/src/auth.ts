@@ -5,6 +5,8 @@ export const Roles = {
   catalogAdmin: 'catalog-admin',
   pointsAdmin: 'points-admin',
   support: 'support',
+  /** Moves the platform clock of a development or test deployment (DESIGN §8). */
+  clockAdmin: 'clock-admin',
 } as const;
 export type RoleName = (typeof Roles)[keyof typeof Roles];
 const knownRoles: string[] = Object.values(Roles);

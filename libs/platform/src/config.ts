@@ -92,6 +92,13 @@ export interface PlatformConfig {
   consumerMaxAttempts: number;
   consumerConcurrency: number;
   consumerSessionTimeoutMs: number;
+  /**
+   * `system`: the system clock (production). `shared`: the system clock plus an offset that the
+   * services of one deployment share through Redis and that moves forward on request (DESIGN §8).
+   */
+  clockMode: 'system' | 'shared';
+  /** The Redis key of the shared offset; one per deployment, so tests travel in time apart. */
+  clockKey: string;
   auth: { secret?: string; jwksUrl?: string; issuer: string; audience: string };
 }
 
@@ -100,6 +107,9 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
   const jwksUrl = env.optional('AUTH_JWKS_URL');
   if (!secret && !jwksUrl) env.problems.push('AUTH_JWT_SECRET or AUTH_JWKS_URL is required');
   if (secret && secret.length < 32) env.problems.push('AUTH_JWT_SECRET must be at least 32 characters');
+  const topicPrefix = env.string('KAFKA_TOPIC_PREFIX', { default: '', pattern: /^[a-zA-Z0-9._-]*$/ });
+  const clockMode = env.oneOf('CLOCK_MODE', ['system', 'shared'] as const, 'system');
+  if (clockMode === 'shared' && env.optional('NODE_ENV') === 'production') env.problems.push('CLOCK_MODE=shared is refused when NODE_ENV=production');
   return {
     service,
     role: env.oneOf('SERVICE_ROLE', ['api', 'worker', 'all'] as const, 'all'),
@@ -107,7 +117,7 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     port: env.int('PORT', { default: defaultPort, min: 0, max: 65535 }),
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     kafkaBrokers: env.list('KAFKA_BROKERS'),
-    topicPrefix: env.string('KAFKA_TOPIC_PREFIX', { default: '', pattern: /^[a-zA-Z0-9._-]*$/ }),
+    topicPrefix,
     topicPartitions: env.int('KAFKA_TOPIC_PARTITIONS', { default: 6, min: 1, max: 1000 }),
     mongoUrl: env.string('MONGO_URL', { pattern: /^mongodb(\+srv)?:\/\// }),
     mongoDatabase: env.string('MONGO_DATABASE', { default: service, pattern: /^[a-zA-Z0-9_-]{1,60}$/ }),
@@ -117,6 +127,8 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     consumerMaxAttempts: env.int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1, max: 100 }),
     consumerConcurrency: env.int('CONSUMER_PARTITIONS_CONCURRENCY', { default: 3, min: 1, max: 100 }),
     consumerSessionTimeoutMs: env.int('CONSUMER_SESSION_TIMEOUT_MS', { default: 30_000, min: 6_000, max: 300_000 }),
+    clockMode,
+    clockKey: env.string('CLOCK_KEY', { default: `licensing:clock:${topicPrefix || 'default'}`, pattern: /^[a-zA-Z0-9:._-]{1,200}$/ }),
     auth: {
       secret,
       jwksUrl,

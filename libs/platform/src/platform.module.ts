@@ -20,25 +20,23 @@ export const InjectLogger = () => Inject(LOGGER);
 export type Clock = () => Date;
 export const CLOCK = 'CLOCK';
 export const InjectClock = () => Inject(CLOCK);
-const systemClock: Clock = () => new Date();
 
 /** Config, logs, the one metrics registry, authentication, readiness, and the health routes. */
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(config: PlatformConfig, logger: Logger, clock: Clock = systemClock): DynamicModule {
+  static forRoot(config: PlatformConfig, logger: Logger): DynamicModule {
     return {
       module: PlatformModule,
       controllers: [HealthController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: CLOCK, useValue: clock },
         { provide: Metrics, useValue: new Metrics(config.service) },
         { provide: Authenticator, useValue: new Authenticator(config.auth) },
         Readiness,
       ],
-      exports: [SERVICE_CONFIG, LOGGER, CLOCK, Metrics, Authenticator, Readiness],
+      exports: [SERVICE_CONFIG, LOGGER, Metrics, Authenticator, Readiness],
     };
   }
 }

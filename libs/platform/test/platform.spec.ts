@@ -146,3 +146,13 @@ describe('one error shape for every error', () => {
     expect(errorAnswer(new Error('a bug'))).toEqual({ status: 500, code: 'INTERNAL', message: 'internal error' });
   });
 });
+
+describe('the platform clock mode', () => {
+  it('is the system clock unless asked, and the shared clock is refused in production', () => {
+    const config = (env: Record<string, string>) => loadConfig((reader) => readPlatformConfig(reader, 'pool', 3002), { ...base, ...env });
+    expect(config({})).toMatchObject({ clockMode: 'system', clockKey: 'licensing:clock:default' });
+    expect(config({ CLOCK_MODE: 'shared', KAFKA_TOPIC_PREFIX: 't-1.' })).toMatchObject({ clockMode: 'shared', clockKey: 'licensing:clock:t-1.' });
+    expect(() => config({ CLOCK_MODE: 'shared', NODE_ENV: 'production' })).toThrow('CLOCK_MODE=shared is refused when NODE_ENV=production');
+    expect(() => config({ CLOCK_MODE: 'later' })).toThrow('CLOCK_MODE must be one of system, shared');
+  });
+});

@@ -1,3 +1,5 @@
 export * from './bootstrap';
+export * from './clock';
+export * from './redis';
 export * from './queues';
 export * from './service-kit.module';

@@ -1,56 +1,67 @@
-import { InjectConfig, Metrics, Readiness, type PlatformConfig } from '@licensing/platform';
+import { InjectClock, InjectConfig, InjectLogger, Metrics, Readiness, type Clock, type Logger, type PlatformConfig } from '@licensing/platform';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { JobsOptions, Queue } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
-
-/** ioredis options from a `redis://` or `rediss://` URL (BullMQ opens its own connections from them). */
-export function redisOptions(url: string): RedisOptions {
-  const u = new URL(url);
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
-}
+import { Redis } from 'ioredis';
+import { PlatformClock } from './clock';
+import { redisOptions } from './redis';
 
 /** BullMQ job ids may not contain ':'; encoding keeps the parts of a business key distinct. */
 export const jobIdOf = (...parts: string[]): string => parts.map(encodeURIComponent).join('/');
 
+type Repeat = { every: number } | { pattern: string; tz?: string };
+
 /**
  * The one way a deadline is scheduled. The deadline itself lives in the aggregate (DESIGN.md
  * §4); a delayed job is only a reminder to look, keyed by the business key so scheduling it
- * twice is harmless, and a periodic sweep catches whatever a lost job missed.
+ * twice is harmless, and a periodic sweep catches whatever a lost job missed. When the platform
+ * clock is moved forward, every sweep this process declared runs at once (DESIGN §8), so what
+ * fell due is handled within seconds whatever the delayed jobs think.
  */
-export const Deadlines = {
+@Injectable()
+export class Deadlines implements OnModuleInit {
+  private readonly sweeps: { queue: Queue; schedulerId: string; name: string; data: unknown }[] = [];
+
+  constructor(
+    @InjectClock() private readonly clock: Clock,
+    private readonly platformClock: PlatformClock,
+    @InjectLogger() private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.platformClock.onAdvance((offsetMs) => void this.sweepNow(offsetMs));
+  }
+
   /**
-   * A reminder at `at`, as the platform clock reads it (`now`; it may run ahead of the system
-   * clock, DESIGN.md §8), plus a small margin: another process may see the deadline a little later.
+   * A reminder at `at`, as the platform clock reads it (it may run ahead of the system clock),
+   * plus a small margin: another process may see the deadline a little later.
    */
-  async remind<T>(queue: Queue<T>, name: string, jobId: string, at: Date | string, data: T, now: Date): Promise<void> {
-    const delay = Math.max(0, new Date(at).getTime() - now.getTime()) + 250;
+  async remind<T>(queue: Queue<T>, name: string, jobId: string, at: Date | string, data: T): Promise<void> {
+    const delay = Math.max(0, new Date(at).getTime() - this.clock().getTime()) + 250;
     const options: JobsOptions = { jobId, delay, removeOnComplete: true, removeOnFail: 1000 };
     await (queue as Queue).add(name, data, options);
-  },
+  }
 
   /**
    * A periodic job (a sweep, a monthly run): `{ every: ms }` or a cron `{ pattern, tz }`. Upserted
    * by id, so every worker instance declaring it leaves one scheduler.
    */
-  async repeat<T>(
-    queue: Queue<T>,
-    schedulerId: string,
-    repeat: { every: number } | { pattern: string; tz?: string },
-    name: string,
-    data: T,
-  ): Promise<void> {
+  async repeat<T>(queue: Queue<T>, schedulerId: string, repeat: Repeat, name: string, data: T): Promise<void> {
     await (queue as Queue).upsertJobScheduler(schedulerId, repeat, { name, data, opts: { removeOnComplete: 100, removeOnFail: 100 } });
-  },
-};
+    this.sweeps.push({ queue: queue as Queue, schedulerId, name, data });
+  }
+
+  /** One run of each sweep per advance, however many instances saw it (the job id says which advance). */
+  private async sweepNow(offsetMs: number): Promise<void> {
+    for (const { queue, schedulerId, name, data } of this.sweeps) {
+      const jobId = jobIdOf(schedulerId, 'clock-advance', String(offsetMs));
+      await queue.add(name, data, { jobId, removeOnComplete: 100, removeOnFail: 100 }).catch((error: unknown) => {
+        this.logger.warn({ err: error, schedulerId }, 'could not run a sweep after the clock advanced');
+      });
+    }
+  }
+}
 
 const QUEUE_NAMES = 'QUEUE_NAMES';
 

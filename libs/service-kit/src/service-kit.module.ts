@@ -1,12 +1,13 @@
 import { MessagingModule, OutboxRelay } from '@licensing/messaging';
 import { PersistenceModule } from '@licensing/persistence';
-import { createLogger, InjectLogger, PlatformModule, Readiness, type Clock, type Logger, type PlatformConfig } from '@licensing/platform';
+import { CLOCK, createLogger, InjectLogger, PlatformModule, Readiness, type Clock, type Logger, type PlatformConfig } from '@licensing/platform';
 import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
-import { QueuesModule } from './queues';
+import { ClockController, PlatformClock } from './clock';
+import { Deadlines, QueuesModule } from './queues';
 
 @Injectable()
 class MongoReadiness implements OnModuleInit {
@@ -60,7 +61,7 @@ class Workers implements OnApplicationBootstrap, OnApplicationShutdown {
 export interface KitOptions {
   /** The service's BullMQ queues. */
   queues?: string[];
-  /** 'Now' for business decisions; the system clock unless a test moves it. */
+  /** 'Now' for business decisions, for a test that sets it by hand; else the platform clock. */
   clock?: Clock;
 }
 
@@ -74,15 +75,23 @@ export class ServiceKitModule {
   static forRoot(config: PlatformConfig, options: KitOptions = {}): DynamicModule {
     return {
       module: ServiceKitModule,
+      global: true,
       imports: [
         DiscoveryModule,
-        PlatformModule.forRoot(config, createLogger(config.service, config.logLevel), options.clock),
+        PlatformModule.forRoot(config, createLogger(config.service, config.logLevel)),
         PersistenceModule.forRoot(config),
         MessagingModule,
         QueuesModule.forRoot(config, options.queues ?? []),
       ],
-      providers: [MongoReadiness, Workers],
-      exports: [PersistenceModule, QueuesModule],
+      controllers: [ClockController],
+      providers: [
+        MongoReadiness,
+        Workers,
+        PlatformClock,
+        { provide: CLOCK, inject: [PlatformClock], useFactory: (clock: PlatformClock): Clock => options.clock ?? (() => clock.now()) },
+        Deadlines,
+      ],
+      exports: [PersistenceModule, QueuesModule, PlatformClock, CLOCK, Deadlines],
     };
   }
 }

@@ -18,6 +18,8 @@ export function serviceEnv(names: ReturnType<typeof uniqueNames>, overrides: Rec
     // Quiet by default; TEST_LOG_LEVEL=debug shows the services' JSON logs.
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OUTBOX_SWEEP_MS: '500',
+    // The file's own platform clock (its topic prefix names it), moved by tests instead of waiting.
+    CLOCK_MODE: 'shared',
     ...overrides,
   };
 }

@@ -17,17 +17,19 @@ export type ReservationJob = { kind: 'timeout'; partnerId: string; assignmentId:
  */
 @Injectable()
 export class ReservationDeadlines {
-  constructor(@InjectQueue(RESERVATIONS_QUEUE) private readonly queue: Queue<ReservationJob>) {}
+  constructor(
+    @InjectQueue(RESERVATIONS_QUEUE) private readonly queue: Queue<ReservationJob>,
+    private readonly deadlines: Deadlines,
+  ) {}
 
-  /** `now` is the platform clock's, the one `expiresAt` was set by. */
-  remind(partnerId: string, reservation: Pick<Reservation, 'assignmentId' | 'expiresAt'>, now: Date): Promise<void> {
+  remind(partnerId: string, reservation: Pick<Reservation, 'assignmentId' | 'expiresAt'>): Promise<void> {
     const { assignmentId, expiresAt } = reservation;
     const jobId = jobIdOf('timeout', partnerId, assignmentId);
-    return Deadlines.remind(this.queue, 'timeout', jobId, expiresAt, { kind: 'timeout', partnerId, assignmentId }, now);
+    return this.deadlines.remind(this.queue, 'timeout', jobId, expiresAt, { kind: 'timeout', partnerId, assignmentId });
   }
 
   /** One scheduler however many workers declare it. */
   sweepEvery(ms: number): Promise<void> {
-    return Deadlines.repeat(this.queue, SWEEP_SCHEDULER, { every: ms }, 'sweep', { kind: 'sweep' });
+    return this.deadlines.repeat(this.queue, SWEEP_SCHEDULER, { every: ms }, 'sweep', { kind: 'sweep' });
   }
 }

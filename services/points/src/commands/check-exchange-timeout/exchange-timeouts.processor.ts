@@ -19,13 +19,14 @@ export class ExchangeTimeoutsProcessor extends WorkerHost implements OnApplicati
     private readonly handler: CheckExchangeTimeoutHandler,
     @InjectQueue(EXCHANGE_TIMEOUTS_QUEUE) private readonly queue: Queue,
     @InjectLogger() logger: Logger,
+    private readonly deadlines: Deadlines,
   ) {
     super();
     this.log = logger.child({ component: 'points-jobs' });
   }
 
   onApplicationBootstrap(): Promise<void> {
-    return Deadlines.repeat(this.queue, SWEEP, { every: SWEEP_EVERY_MS }, SWEEP, {});
+    return this.deadlines.repeat(this.queue, SWEEP, { every: SWEEP_EVERY_MS }, SWEEP, {});
   }
 
   async process(job: Job<ExchangeTimeoutJob>): Promise<{ flagged: number } | { stalled: boolean }> {

@@ -40,6 +40,7 @@ export class ExchangeHandler {
     @InjectQueue(EXCHANGE_TIMEOUTS_QUEUE) private readonly timeouts: Queue<ExchangeTimeoutJob>,
     @InjectConfig() private readonly config: PointsConfig,
     @InjectClock() private readonly clock: Clock,
+    private readonly deadlines: Deadlines,
     @InjectLogger() private readonly logger: Logger,
   ) {}
 
@@ -109,14 +110,10 @@ export class ExchangeHandler {
   private async remindTimeout(partnerId: string, exchange: Exchange): Promise<void> {
     const at = new Date(Date.parse(exchange.requestedAt) + this.config.exchangeTimeoutMs);
     try {
-      await Deadlines.remind(
-        this.timeouts,
-        EXCHANGE_TIMEOUT_JOB,
-        jobIdOf('exchange', exchange.exchangeId),
-        at,
-        { partnerId, exchangeId: exchange.exchangeId },
-        this.clock(),
-      );
+      await this.deadlines.remind(this.timeouts, EXCHANGE_TIMEOUT_JOB, jobIdOf('exchange', exchange.exchangeId), at, {
+        partnerId,
+        exchangeId: exchange.exchangeId,
+      });
     } catch (error) {
       // The exchange is saved; the periodic sweep flags it if it stalls.
       this.logger.warn({ err: error, exchangeId: exchange.exchangeId }, 'could not schedule the exchange timeout');

@@ -18,14 +18,15 @@ export class RenewalsProcessor extends WorkerHost implements OnApplicationBootst
     private readonly handler: RenewMonthHandler,
     @InjectQueue(RENEWALS_QUEUE) private readonly queue: Queue,
     @InjectLogger() logger: Logger,
+    private readonly deadlines: Deadlines,
   ) {
     super();
     this.log = logger.child({ component: 'points-jobs' });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await Deadlines.repeat(this.queue, 'monthly-renewal', { pattern: '0 0 1 * *', tz: 'UTC' }, 'monthly-renewal', {});
-    await Deadlines.repeat(this.queue, 'renewal-catch-up', { pattern: '0 6 * * *', tz: 'UTC' }, 'renewal-catch-up', {});
+    await this.deadlines.repeat(this.queue, 'monthly-renewal', { pattern: '0 0 1 * *', tz: 'UTC' }, 'monthly-renewal', {});
+    await this.deadlines.repeat(this.queue, 'renewal-catch-up', { pattern: '0 6 * * *', tz: 'UTC' }, 'renewal-catch-up', {});
   }
 
   async process(): Promise<RenewalSummary> {

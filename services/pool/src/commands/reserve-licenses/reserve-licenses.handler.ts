@@ -34,7 +34,7 @@ export class ReserveLicensesHandler {
     );
     // Also on a redelivery: the first attempt may have saved and died before scheduling.
     const open = outcome.state?.reservations.find((r) => r.assignmentId === assignmentId);
-    if (open) await this.deadlines.remind(partnerId, open, this.clock());
+    if (open) await this.deadlines.remind(partnerId, open);
     return resultOf(outcome);
   }
 }

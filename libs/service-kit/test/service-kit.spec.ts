@@ -1,4 +1,6 @@
-import { jobIdOf, redisOptions } from '../src/queues';
+import { parseDuration } from '../src/clock';
+import { jobIdOf } from '../src/queues';
+import { redisOptions } from '../src/redis';
 
 describe('BullMQ settings', () => {
   it('keeps the parts of a business key apart in a job id without the ":" BullMQ refuses', () => {
@@ -16,5 +18,15 @@ describe('BullMQ settings', () => {
       db: 2,
       tls: {},
     });
+  });
+});
+
+describe('the platform clock', () => {
+  it('reads durations of days, hours, minutes and seconds, and nothing else', () => {
+    expect(parseDuration('30d')).toBe(30 * 86_400_000);
+    expect(parseDuration('12h')).toBe(12 * 3_600_000);
+    expect(parseDuration('90m')).toBe(90 * 60_000);
+    expect(parseDuration('45s')).toBe(45_000);
+    for (const bad of ['', '0d', '-1d', '1.5d', '1w', 'd', '30 d', '1234567d']) expect(parseDuration(bad)).toBeUndefined();
   });
 });
