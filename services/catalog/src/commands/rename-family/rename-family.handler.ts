@@ -1,16 +1,20 @@
+import { InjectClock, type Clock } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { familyEvent, renameFamily, type Family } from '../../domain/family.aggregate';
 import { FamilyRepository, savedOrThrow, type Versioned } from '../../infrastructure/catalog.repositories';
 
 @Injectable()
 export class RenameFamilyHandler {
-  constructor(private readonly families: FamilyRepository) {}
+  constructor(
+    private readonly families: FamilyRepository,
+    @InjectClock() private readonly clock: Clock,
+  ) {}
 
   async execute(code: string, name: string): Promise<Versioned<Family>> {
     return savedOrThrow(
       await this.families.change(
         code,
-        (f) => renameFamily(f, code, name, new Date()),
+        (f) => renameFamily(f, code, name, this.clock()),
         (f, v) => [familyEvent(f, v)],
       ),
     );

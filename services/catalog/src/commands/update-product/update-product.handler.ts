@@ -1,3 +1,4 @@
+import { InjectClock, type Clock } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { productEvent, retireProduct, updateProduct, type Product, type ProductPatch } from '../../domain/product.aggregate';
 import { ProductRepository, savedOrThrow, type Versioned } from '../../infrastructure/catalog.repositories';
@@ -5,7 +6,10 @@ import { ProductRepository, savedOrThrow, type Versioned } from '../../infrastru
 /** Changes a product, or retires it: kept with its history, no longer assignable. */
 @Injectable()
 export class UpdateProductHandler {
-  constructor(private readonly products: ProductRepository) {}
+  constructor(
+    private readonly products: ProductRepository,
+    @InjectClock() private readonly clock: Clock,
+  ) {}
 
   async update(sku: string, patch: ProductPatch): Promise<Versioned<Product>> {
     const current = await this.products.load(sku);
@@ -13,7 +17,7 @@ export class UpdateProductHandler {
     return savedOrThrow(
       await this.products.change(
         sku,
-        (p) => updateProduct(p, sku, patch, facts, new Date()),
+        (p) => updateProduct(p, sku, patch, facts, this.clock()),
         (p, v) => [productEvent(p, v)],
       ),
     );
@@ -23,7 +27,7 @@ export class UpdateProductHandler {
     return savedOrThrow(
       await this.products.change(
         sku,
-        (p) => retireProduct(p, sku, new Date()),
+        (p) => retireProduct(p, sku, this.clock()),
         (p, v) => [productEvent(p, v)],
       ),
     );
