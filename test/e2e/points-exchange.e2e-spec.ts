@@ -392,6 +392,32 @@ describe('bad input over HTTP', () => {
   });
 });
 
+describe('the monthly renewal on the 1st, by the platform clock (M4, DESIGN §8)', () => {
+  it('runs by itself within seconds once the clock reaches the 1st, with no trigger', async () => {
+    await enrolled('e2e-renew-clock', 100);
+    const response = await exchange('e2e-renew-clock', [{ sku: 'EP-MONTHLY', quantity: 1 }], { prefer: 'wait=20' });
+    expect(response.body.status).toBe('completed');
+    expect(await wallet('e2e-renew-clock')).toMatchObject({ balance: 95 });
+    const clockAdmin = await bearer({ roles: ['clock-admin'] });
+    const now = (await call(points, 'GET', '/admin/clock', clockAdmin)).body.now as string;
+    const firstOfNext = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() + 1, 1, 1);
+    const month = new Date(firstOfNext).toISOString().slice(0, 7);
+    // Advanced on the pool: the clock is the deployment's, not one service's.
+    const advanced = await call(pool, 'POST', '/admin/clock', clockAdmin, { advance: `${Math.ceil((firstOfNext - Date.parse(now)) / 60_000)}m` });
+    expect(advanced.status).toBe(200);
+    const renewed = await eventually(
+      async () => {
+        const w = await wallet('e2e-renew-clock');
+        return w.holdings?.[0]?.paidThrough === month && w;
+      },
+      15_000,
+      250,
+    );
+    expect(renewed).toMatchObject({ balance: 90, holdings: [{ sku: 'EP-MONTHLY', quantity: 1, paidThrough: month }] });
+    expect((await settledLedger('e2e-renew-clock')).filter((e) => e.kind === 'monthly-renewal')).toHaveLength(1);
+  });
+});
+
 describe('operations', () => {
   it('the points service stops gracefully on SIGTERM (consumers, workers and connections closed)', async () => {
     expect(await points.stop()).toBe(0);
