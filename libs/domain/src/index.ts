@@ -38,3 +38,11 @@ export interface Decision<S, R> {
   events?: EventDraft[];
   result: R;
 }
+
+/**
+ * The one partner-id rule of every service (HTTP paths, tokens, what a pool or a wallet is
+ * keyed by): a letter or digit, then letters, digits, dot, underscore or dash; 1–100 in all. So
+ * `..` or `-x` can never name a pool that nobody can read.
+ */
+export const PARTNER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const isPartnerId = (value: unknown): value is string => typeof value === 'string' && PARTNER_ID_PATTERN.test(value);

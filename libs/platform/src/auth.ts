@@ -1,3 +1,4 @@
+import { isPartnerId } from '@licensing/domain';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { forbidden, unauthorized } from './errors';
 
@@ -23,7 +24,12 @@ export interface AuthConfig {
   jwksUrl?: string;
   issuer: string;
   audience: string;
+  /** The longest lifetime a token may have (exp − iat), in seconds. */
+  maxLifetimeSeconds?: number;
 }
+
+/** A token lives at most a day unless AUTH_MAX_TOKEN_LIFETIME_S says otherwise. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_S = 24 * 3600;
 
 export class Authenticator {
   private readonly key: Uint8Array | JWTVerifyGetKey;
@@ -42,14 +48,20 @@ export class Authenticator {
         issuer: this.config.issuer,
         audience: this.config.audience,
         algorithms: this.config.jwksUrl ? ['RS256', 'ES256'] : ['HS256'],
+        // A token without an expiry, or without its issue time, would be good for ever.
+        requiredClaims: ['exp', 'iat'],
+        maxTokenAge: this.config.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_S,
       };
       const { payload } =
         typeof this.key === 'function' ? await jwtVerify(match[1], this.key, options) : await jwtVerify(match[1], this.key, options);
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is RoleName => knownRoles.includes(String(r))) : [];
-      const partnerId = typeof payload.partnerId === 'string' && payload.partnerId ? payload.partnerId : undefined;
+      const lifetime = (payload.exp as number) - (payload.iat as number);
+      if (lifetime > (this.config.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_S)) throw new Error('the token lives too long');
+      if (payload.partnerId !== undefined && !isPartnerId(payload.partnerId)) throw new Error('the token names a partner id no service accepts');
+      const partnerId = payload.partnerId as string | undefined;
       return { subject: payload.sub ?? partnerId ?? 'unknown', partnerId, roles };
     } catch {
-      throw unauthorized('the bearer token is invalid or expired');
+      throw unauthorized('the bearer token is invalid, expired, or lives longer than allowed');
     }
   }
 }
@@ -65,6 +77,8 @@ export function requireRole(principal: Principal, role: RoleName): void {
  * `adminRole`, where given, may act on any partner (e.g. points-admin for enrolment).
  */
 export function requirePartnerAccess(principal: Principal, partnerId: string, mode: 'read' | 'write', adminRole?: RoleName): void {
+  // Support changes nothing, whatever else the token carries (a partnerId, another role).
+  if (mode === 'write' && hasRole(principal, Roles.support)) throw forbidden('support reads any partner and changes nothing');
   if (adminRole && hasRole(principal, adminRole)) return;
   if (principal.partnerId === partnerId) return;
   if (mode === 'read' && hasRole(principal, Roles.support)) return;

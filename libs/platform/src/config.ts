@@ -99,7 +99,7 @@ export interface PlatformConfig {
   clockMode: 'system' | 'shared';
   /** The Redis key of the shared offset; one per deployment, so tests travel in time apart. */
   clockKey: string;
-  auth: { secret?: string; jwksUrl?: string; issuer: string; audience: string };
+  auth: { secret?: string; jwksUrl?: string; issuer: string; audience: string; maxLifetimeSeconds: number };
 }
 
 export function readPlatformConfig(env: EnvReader, service: string, defaultPort: number): PlatformConfig {
@@ -134,6 +134,7 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
       jwksUrl,
       issuer: env.string('AUTH_ISSUER', { default: 'licensing' }),
       audience: env.string('AUTH_AUDIENCE', { default: 'licensing-api' }),
+      maxLifetimeSeconds: env.int('AUTH_MAX_TOKEN_LIFETIME_S', { default: 24 * 3600, min: 60, max: 7 * 24 * 3600 }),
     },
   };
 }

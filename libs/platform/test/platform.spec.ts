@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import {
   AppError,
   Authenticator,
@@ -6,6 +7,7 @@ import {
   checkReadiness,
   errorAnswer,
   loadConfig,
+  partnerIdSchema,
   readPlatformConfig,
   requirePartnerAccess,
   Roles,
@@ -122,7 +124,7 @@ describe('HTTP access rules (checked before the body is read)', () => {
 
   it('lets support read any partner and change nothing', () => {
     expect(() => authorize(support, { partner: 'read' }, { partnerId: 'p-2' })).not.toThrow();
-    expect(() => authorize(support, { partner: 'write' }, { partnerId: 'p-2' })).toThrow('may not write');
+    expect(() => authorize(support, { partner: 'write' }, { partnerId: 'p-2' })).toThrow('support reads any partner and changes nothing');
   });
 
   it('lets an admin role act on any partner where the route says so, and requires roles', () => {
@@ -154,5 +156,50 @@ describe('the platform clock mode', () => {
     expect(config({ CLOCK_MODE: 'shared', KAFKA_TOPIC_PREFIX: 't-1.' })).toMatchObject({ clockMode: 'shared', clockKey: 'licensing:clock:t-1.' });
     expect(() => config({ CLOCK_MODE: 'shared', NODE_ENV: 'production' })).toThrow('CLOCK_MODE=shared is refused when NODE_ENV=production');
     expect(() => config({ CLOCK_MODE: 'later' })).toThrow('CLOCK_MODE must be one of system, shared');
+  });
+});
+
+describe('issue 9, security', () => {
+  const auth = new Authenticator({ secret, issuer: 'licensing', audience: 'licensing-api' });
+  const key = new TextEncoder().encode(secret);
+  const jwt = () =>
+    new SignJWT({ roles: [], partnerId: 'p-1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('licensing').setAudience('licensing-api');
+
+  it('2: support changes nothing, whatever else the token carries (its own partnerId, another role)', () => {
+    const supportWithPartner: Principal = { subject: 's', partnerId: 'p-1', roles: [Roles.support] };
+    expect(() => requirePartnerAccess(supportWithPartner, 'p-1', 'write')).toThrow('support reads any partner and changes nothing');
+    expect(() => requirePartnerAccess(supportWithPartner, 'p-1', 'read')).not.toThrow();
+    const supportAndAdmin: Principal = { subject: 's', roles: [Roles.support, Roles.catalogAdmin] };
+    expect(() => authorize(supportAndAdmin, { role: Roles.catalogAdmin }, {}, 'POST')).toThrow('support reads and changes nothing');
+    expect(() => authorize(supportAndAdmin, { partner: 'write', adminRole: Roles.catalogAdmin }, { partnerId: 'p-2' }, 'POST')).toThrow(AppError);
+  });
+
+  it('3: a token without an expiry, or living longer than a day, is refused', async () => {
+    await expect(auth.authenticate(`Bearer ${await jwt().setIssuedAt().sign(key)}`)).rejects.toMatchObject({ code: 'AUTH.UNAUTHENTICATED' });
+    await expect(auth.authenticate(`Bearer ${await jwt().setExpirationTime('1h').sign(key)}`)).rejects.toMatchObject({
+      code: 'AUTH.UNAUTHENTICATED',
+    });
+    await expect(auth.authenticate(`Bearer ${await jwt().setIssuedAt().setExpirationTime('30d').sign(key)}`)).rejects.toMatchObject({
+      code: 'AUTH.UNAUTHENTICATED',
+    });
+    await expect(auth.authenticate(`Bearer ${await jwt().setIssuedAt().setExpirationTime('12h').sign(key)}`)).resolves.toMatchObject({
+      partnerId: 'p-1',
+    });
+  });
+
+  it('4: one partner-id rule: a token naming `..` or `-advx` is refused, and every route schema uses the same rule', async () => {
+    for (const partnerId of ['..', '-advx', 'a'.repeat(101)]) {
+      const token = await new SignJWT({ roles: [], partnerId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('licensing')
+        .setAudience('licensing-api')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(key);
+      await expect(auth.authenticate(`Bearer ${token}`)).rejects.toMatchObject({ code: 'AUTH.UNAUTHENTICATED' });
+    }
+    const pattern = new RegExp(partnerIdSchema.pattern);
+    expect(['..', '-advx', '.x', ''].filter((id) => pattern.test(id))).toEqual([]);
+    expect(['p-1', 'demo-partner', 'A.b_c-9'].every((id) => pattern.test(id))).toBe(true);
   });
 });

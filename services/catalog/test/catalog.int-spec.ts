@@ -187,3 +187,39 @@ describe('bad input changes nothing', () => {
     expect(read.statusCode).toBe(200);
   });
 });
+
+describe('issue 9, item 5: every error in the one shape, with a message that says what is wrong', () => {
+  it('a path parameter of 101 characters, a malformed URL, a __proto__ key and a wrong content type', async () => {
+    const long = await catalog.http.inject({ method: 'GET', url: `/products/${'A'.repeat(101)}`, headers: partner });
+    expect(long.statusCode).toBe(400);
+    expect(long.json()).toMatchObject({ code: 'REQUEST.VALIDATION_FAILED', correlationId: expect.any(String) });
+    const malformed = await catalog.http.inject({ method: 'GET', url: '/products/%zz', headers: partner });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({
+      code: 'REQUEST.MALFORMED_URL',
+      message: expect.stringContaining('URL'),
+      correlationId: expect.any(String),
+    });
+    const proto = await catalog.http.inject({
+      method: 'POST',
+      url: '/families',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: '{"code":"x-proto","name":"x","__proto__":{"admin":true}}',
+    });
+    expect(proto.statusCode).toBe(400);
+    expect(proto.json()).toMatchObject({
+      code: 'REQUEST.FORBIDDEN_KEY',
+      message: expect.stringContaining('__proto__'),
+      correlationId: expect.any(String),
+    });
+    const xml = await catalog.http.inject({
+      method: 'POST',
+      url: '/families',
+      headers: { ...admin, 'content-type': 'application/xml' },
+      payload: '<x/>',
+    });
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json()).toMatchObject({ code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', correlationId: expect.any(String) });
+    expect((await catalog.http.inject({ method: 'GET', url: '/families/x-proto', headers: partner })).statusCode).toBe(404);
+  });
+});

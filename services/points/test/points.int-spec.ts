@@ -640,6 +640,13 @@ describe('bad input changes nothing', () => {
     expect(await snapshotAfterMarker(partnerId)).toEqual(before);
   });
 
+  it('issue 9, item 4: a partner id outside the one rule (`-advx`, `..`) is refused before anything is enrolled or credited', async () => {
+    for (const partnerId of ['-advx', '.x', 'a'.repeat(101)]) {
+      const enrol = await inject('PUT', `/partners/${partnerId}/points/enrolment`, admin, { enrolled: true });
+      expect({ partnerId, status: enrol.statusCode, code: enrol.json().code }).toEqual({ partnerId, status: 400, code: 'REQUEST.VALIDATION_FAILED' });
+    }
+  });
+
   it("a partner's token reaches only its own wallet; support reads any", async () => {
     expect((await inject('GET', '/partners/p-1/points', partners['p-new']!)).statusCode).toBe(403);
     expect((await inject('GET', '/partners/p-1/points/ledger', partners['p-new']!)).statusCode).toBe(403);

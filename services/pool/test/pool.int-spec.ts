@@ -156,9 +156,14 @@ describe('bad input changes nothing', () => {
     expect(await topicEnd(admin, poolTopic)).toBe(eventsBefore + 1);
   });
 
-  it('refuses a malformed partner id (400) and answers 404 POOL.PARTNER_NOT_FOUND for a partner without a pool', async () => {
+  it('refuses a malformed partner id (a token naming one is not valid: 401) and answers 404 POOL.PARTNER_NOT_FOUND for a partner without a pool', async () => {
     const malformed = await call('POST', '/partners/p%20a/pool/purchases', await token('p a'), { orderId: 'x', lines: [line('EP-PRO', 12, 1)] });
-    expect(malformed).toMatchObject({ status: 400, body: { code: 'REQUEST.VALIDATION_FAILED' } });
+    expect(malformed).toMatchObject({ status: 401, body: { code: 'AUTH.UNAUTHENTICATED' } });
+    const asAnotherPartner = await call('POST', '/partners/p%20a/pool/purchases', await token('p-a'), {
+      orderId: 'x',
+      lines: [line('EP-PRO', 12, 1)],
+    });
+    expect(asAnotherPartner).toMatchObject({ status: 403, body: { code: 'AUTH.FORBIDDEN' } });
     for (const url of ['/partners/p-none/pool', '/partners/p-none/pool/movements', `/partners/p-none/pool?asOf=${new Date().toISOString()}`]) {
       expect(await call('GET', url, await token('p-none'))).toMatchObject({ status: 404, body: { code: 'POOL.PARTNER_NOT_FOUND' } });
     }
@@ -180,6 +185,12 @@ describe('bad input changes nothing', () => {
     expect((await call('GET', '/partners/p-a/pool/movements', support)).status).toBe(200);
     expect((await call('POST', '/partners/p-a/pool/purchases', support, { orderId: 'o-y', lines: [line('EP-PRO', 12, 1)] })).status).toBe(403);
     expect((await call('PUT', '/partners/p-a/pool/thresholds/EP-PRO', support, { threshold: 3 })).status).toBe(403);
+    // Issue 9, item 2: a support token that also names the partner still changes nothing.
+    const supportOfPartner = await bearer({ roles: ['support'], partnerId: 'p-a' });
+    expect(await call('POST', '/partners/p-a/pool/purchases', supportOfPartner, { orderId: 'o-z', lines: [line('EP-PRO', 12, 1)] })).toMatchObject({
+      status: 403,
+      body: { code: 'AUTH.FORBIDDEN' },
+    });
     expect((await call('GET', '/partners/p-a/pool')).body).toMatchObject({ code: 'AUTH.UNAUTHENTICATED' });
     expect(await stateSnapshot()).toEqual(before);
   });

@@ -1,8 +1,9 @@
+import { PARTNER_ID_PATTERN } from '@licensing/domain';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { forbidden } from '../errors';
-import { hasRole, requirePartnerAccess, requireRole, type Principal, type RoleName } from '../auth';
+import { hasRole, requirePartnerAccess, requireRole, Roles, type Principal, type RoleName } from '../auth';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,9 +24,12 @@ export type AccessRule = { public: true } | { role: RoleName } | { partner: 'rea
 
 export const Access = (rule: AccessRule) => RouteConfig({ access: rule });
 
-export function authorize(principal: Principal, rule: AccessRule | undefined, params: unknown): void {
+export function authorize(principal: Principal, rule: AccessRule | undefined, params: unknown, method = 'GET'): void {
   if (!rule || 'public' in rule) return;
-  if ('role' in rule) return requireRole(principal, rule.role);
+  if ('role' in rule) {
+    if (method !== 'GET' && method !== 'HEAD' && hasRole(principal, Roles.support)) throw forbidden('support reads and changes nothing');
+    return requireRole(principal, rule.role);
+  }
   const partnerId = (params as { partnerId?: unknown } | undefined)?.partnerId;
   if (typeof partnerId !== 'string') throw forbidden('this route names no partner');
   requirePartnerAccess(principal, partnerId, rule.partner, rule.adminRole);
@@ -44,3 +48,10 @@ export const CorrelationId = createParamDecorator((_: unknown, context: Executio
 });
 
 export { hasRole };
+
+/** The partner-id rule as a route schema: the same rule in every service's paths. */
+export const partnerIdSchema = {
+  type: 'string',
+  pattern: PARTNER_ID_PATTERN.source,
+  description: 'a letter or digit, then letters, digits, dot, underscore or dash; 1–100 characters',
+} as const;

@@ -4,8 +4,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import secureJson from 'secure-json-parse';
 import { Authenticator } from '../auth';
+import { badRequest } from '../errors';
 import type { Metrics } from '../metrics';
 import { authorize, isPublic, type AccessRule } from './access';
 
@@ -24,6 +26,12 @@ export function httpAdapter(bodyLimit = 64 * 1024): FastifyAdapter {
       return typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
     },
     return503OnClosing: true,
+    // Long path parameters reach the route's schema (400 with the one error shape) instead of
+    // the router's own 414; a malformed URL (`%zz`) answers in the same shape too.
+    maxParamLength: 2048,
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.status(400).send({ code: 'REQUEST.MALFORMED_URL', message: `the URL is not valid: ${error.message}`, correlationId: request.id });
+    },
   });
 }
 
@@ -55,13 +63,29 @@ export async function configureHttpEdge(app: NestFastifyApplication, options: Ht
     (httpPart === 'body' ? strict : coercing).compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
   fastify.setValidatorCompiler(compile);
 
+  // JSON bodies parsed here so each refusal says what is wrong: not JSON, empty, or carrying a
+  // key that would poison a prototype.
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(badRequest('REQUEST.MALFORMED_JSON', 'the JSON body is empty'));
+    try {
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (error) {
+      done(
+        error instanceof SyntaxError && !/prototype property/.test(error.message)
+          ? badRequest('REQUEST.MALFORMED_JSON', `the body is not valid JSON: ${error.message}`)
+          : badRequest('REQUEST.FORBIDDEN_KEY', 'the body may not contain a __proto__ or constructor.prototype key'),
+      );
+    }
+  });
   fastify.decorateRequest('principal');
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header(CORRELATION_HEADER, request.id);
     const rule = (request.routeOptions.config as { access?: AccessRule } | undefined)?.access;
     if (isPublic(rule) || PUBLIC_PREFIXES.some((p) => request.url.startsWith(p))) return;
     request.principal = await options.authenticator.authenticate(request.headers.authorization);
-    authorize(request.principal, rule, request.params);
+    authorize(request.principal, rule, request.params, request.method);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     options.metrics.httpDuration.observe(

@@ -1,9 +1,7 @@
 /** JSON Schemas of the points HTTP API; they validate requests and generate the OpenAPI document. */
-const partnerId = {
-  type: 'string',
-  pattern: '^[A-Za-z0-9._-]{1,100}$',
-  description: 'letters, digits, dot, dash, underscore; 1–100 characters',
-} as const;
+import { partnerIdSchema } from '@licensing/platform';
+
+const partnerId = partnerIdSchema;
 const sku = { type: 'string', pattern: '^[A-Z0-9][A-Z0-9-]{1,39}$', description: 'upper-case letters, digits and dashes, 2–40 characters' } as const;
 const month = { type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'a UTC month, YYYY-MM' } as const;
 const idempotencyKey = {

@@ -1,9 +1,7 @@
 /** JSON Schemas of the pool's HTTP API; they validate requests and generate the OpenAPI document. */
-const partnerId = {
-  type: 'string',
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$',
-  description: 'letters, digits, dot, underscore and dash; 1–100 characters',
-} as const;
+import { partnerIdSchema } from '@licensing/platform';
+
+const partnerId = partnerIdSchema;
 const sku = { type: 'string', pattern: '^[A-Z0-9][A-Z0-9-]{1,39}$', description: 'upper-case letters, digits and dashes, 2–40 characters' } as const;
 const termMonths = { type: 'integer', enum: [1, 12, 24, 36] } as const;
 const count = { type: 'integer', minimum: 0 } as const;
