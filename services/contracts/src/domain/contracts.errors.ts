@@ -15,6 +15,21 @@ export const ContractsCodes = {
   trialExtendedAlready: 'CONTRACTS.TRIAL_EXTENDED_ALREADY',
   trialBlocked: 'CONTRACTS.TRIAL_BLOCKED',
   tooManyDevices: 'CONTRACTS.TOO_MANY_DEVICES',
+  clientExists: 'CONTRACTS.CLIENT_EXISTS',
+  clientNotFound: 'CONTRACTS.CLIENT_NOT_FOUND',
+  assignmentNotFound: 'CONTRACTS.ASSIGNMENT_NOT_FOUND',
+  idempotencyKeyReused: 'CONTRACTS.IDEMPOTENCY_KEY_REUSED',
+  unknownSku: 'CONTRACTS.UNKNOWN_SKU',
+  notAProduct: 'CONTRACTS.NOT_A_PRODUCT',
+  skuRetired: 'CONTRACTS.SKU_RETIRED',
+  trialNotPooled: 'CONTRACTS.TRIAL_NOT_POOLED',
+  termNotAllowed: 'CONTRACTS.TERM_NOT_ALLOWED',
+  managementModelNotAllowed: 'CONTRACTS.MANAGEMENT_MODEL_NOT_ALLOWED',
+  managementModelMismatch: 'CONTRACTS.MANAGEMENT_MODEL_MISMATCH',
+  duplicateModule: 'CONTRACTS.DUPLICATE_MODULE',
+  timeout: 'CONTRACTS.TIMEOUT',
+  unknownAssignment: 'CONTRACTS.UNKNOWN_ASSIGNMENT',
+  invalidCursor: 'CONTRACTS.INVALID_CURSOR',
 } as const;
 
 export type ContractsCode = (typeof ContractsCodes)[keyof typeof ContractsCodes];

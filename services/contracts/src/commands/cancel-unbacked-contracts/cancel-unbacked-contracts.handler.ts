@@ -1,0 +1,40 @@
+import type { CloudEvent, CommitRejectedV1 } from '@licensing/events';
+import { InjectClock, type Clock, type Logger } from '@licensing/platform';
+import { Injectable } from '@nestjs/common';
+import { cancelUnbackedContracts, clientKey } from '../../domain/client.aggregate';
+import { causeOf, ClientRepository } from '../../infrastructure/client.repository';
+
+/**
+ * DESIGN §5: an activation the pool could not back (its reservation was released and the stock
+ * is gone) cancels the contracts it names, with no recovery. The event saying so is still to be
+ * defined (`contract-ended`): until then the client records it and the log says it.
+ */
+@Injectable()
+export class CancelUnbackedContractsHandler {
+  constructor(
+    private readonly clients: ClientRepository,
+    @InjectClock() private readonly clock: Clock,
+  ) {}
+
+  async execute(event: CloudEvent<CommitRejectedV1>, logger: Logger): Promise<void> {
+    const { partnerId, assignmentId, contractIds, code, reason } = event.data;
+    const clientId = await this.clients.clientOfAssignment(partnerId, assignmentId);
+    if (clientId === undefined) {
+      logger.error({ assignmentId, contractIds, code }, 'the pool could not back contracts of an assignment no client holds');
+      return;
+    }
+    const outcome = await this.clients.decide<string[]>(
+      clientKey(partnerId, clientId),
+      this.clock,
+      causeOf(event),
+      (client, ctx) => (client ? cancelUnbackedContracts(client, assignmentId, contractIds, { code, reason }, ctx) : { result: [] }),
+      event.id,
+    );
+    if (!outcome.duplicate && outcome.result.length > 0) {
+      logger.warn(
+        { assignmentId, clientId, cancelled: outcome.result, code, reason },
+        'contracts cancelled: the pool could not back their activation',
+      );
+    }
+  }
+}

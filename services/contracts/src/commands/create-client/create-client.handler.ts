@@ -1,0 +1,21 @@
+import { InjectClock, orThrow, type Clock } from '@licensing/platform';
+import { Injectable } from '@nestjs/common';
+import { clientKey, createClient } from '../../domain/client.aggregate';
+import { clientView } from '../../contracts.views';
+import { ClientRepository, refusalAsResult } from '../../infrastructure/client.repository';
+
+/** A partner registers a client, once per client id. */
+@Injectable()
+export class CreateClientHandler {
+  constructor(
+    private readonly clients: ClientRepository,
+    @InjectClock() private readonly clock: Clock,
+  ) {}
+
+  async execute(partnerId: string, clientId: string, name: string, correlationId: string): Promise<ReturnType<typeof clientView>> {
+    const outcome = await this.clients.decide(clientKey(partnerId, clientId), this.clock, { correlationId }, (existing, ctx) =>
+      refusalAsResult(createClient(existing, partnerId, clientId, name, ctx)),
+    );
+    return clientView(orThrow(outcome.result), outcome.version, this.clock());
+  }
+}

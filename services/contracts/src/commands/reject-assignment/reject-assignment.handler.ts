@@ -1,0 +1,31 @@
+import type { CloudEvent, ReservationRejectedV1 } from '@licensing/events';
+import { InjectClock, type Clock, type Logger } from '@licensing/platform';
+import { Injectable } from '@nestjs/common';
+import { clientKey, rejectAssignment, type SettleResult } from '../../domain/client.aggregate';
+import { causeOf, ClientRepository } from '../../infrastructure/client.repository';
+
+/** The pool could not reserve every line: the saga ends with the pool's code (e.g. POOL.INSUFFICIENT_STOCK). */
+@Injectable()
+export class RejectAssignmentHandler {
+  constructor(
+    private readonly clients: ClientRepository,
+    @InjectClock() private readonly clock: Clock,
+  ) {}
+
+  async execute(event: CloudEvent<ReservationRejectedV1>, logger: Logger): Promise<void> {
+    const { partnerId, assignmentId, code, reason } = event.data;
+    const clientId = event.data.clientId ?? (await this.clients.clientOfAssignment(partnerId, assignmentId));
+    if (clientId === undefined) {
+      logger.warn({ assignmentId, code }, 'the pool refused an assignment no client asked for');
+      return;
+    }
+    const outcome = await this.clients.decide<SettleResult>(
+      clientKey(partnerId, clientId),
+      this.clock,
+      causeOf(event),
+      (client, ctx) => (client ? rejectAssignment(client, assignmentId, { code, reason }, ctx) : { result: 'unknown' }),
+      event.id,
+    );
+    if (!outcome.duplicate) logger.info({ assignmentId, clientId, code, result: outcome.result }, 'the pool refused the licenses of an assignment');
+  }
+}

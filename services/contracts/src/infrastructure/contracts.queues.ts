@@ -1,0 +1,10 @@
+/** The contracts service's BullMQ queue (before the deployment's queue prefix). */
+export const ASSIGNMENT_TIMEOUTS_QUEUE = 'contracts-assignment-timeouts';
+
+/** A reminder to look at one client once an assignment's deadline has come. */
+export const ASSIGNMENT_TIMEOUT_JOB = 'assignment-timeout';
+export interface AssignmentTimeoutJob {
+  partnerId: string;
+  clientId: string;
+  assignmentId: string;
+}

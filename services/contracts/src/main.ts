@@ -1,0 +1,5 @@
+import { createLogger } from '@licensing/platform';
+import { runService } from '@licensing/service-kit';
+import { contractsConfig, startContracts } from './contracts.module';
+
+void runService(createLogger('contracts'), () => startContracts(contractsConfig()));
