@@ -28,7 +28,7 @@ export function httpAdapter(bodyLimit = 64 * 1024): FastifyAdapter {
     return503OnClosing: true,
     // Long path parameters reach the route's schema (400 with the one error shape) instead of
     // the router's own 414; a malformed URL (`%zz`) answers in the same shape too.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       void reply.status(400).send({ code: 'REQUEST.MALFORMED_URL', message: `the URL is not valid: ${error.message}`, correlationId: request.id });
     },
