@@ -6,6 +6,7 @@ import {
   ConfigError,
   checkReadiness,
   errorAnswer,
+  isStrictDateTime,
   loadConfig,
   partnerIdSchema,
   readPlatformConfig,
@@ -201,5 +202,22 @@ describe('issue 9, security', () => {
     const pattern = new RegExp(partnerIdSchema.pattern);
     expect(['..', '-advx', '.x', ''].filter((id) => pattern.test(id))).toEqual([]);
     expect(['p-1', 'demo-partner', 'A.b_c-9'].every((id) => pattern.test(id))).toBe(true);
+  });
+});
+
+describe('issue 9, item 7: date-times parse strictly or are refused', () => {
+  it('accepts RFC 3339 instants and refuses a leap second, 24:00, an impossible day or a missing zone', () => {
+    for (const ok of ['2026-06-30T23:59:59Z', '2028-02-29T00:00:00.123Z', '2026-01-01T10:00:00+02:00'])
+      expect({ ok, valid: isStrictDateTime(ok) }).toEqual({ ok, valid: true });
+    for (const bad of [
+      '2026-06-30T23:59:60Z',
+      '2026-06-30T24:00:00Z',
+      '2026-02-29T00:00:00Z',
+      '2026-02-30T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-06-30T10:00:00',
+      '2026-06-30',
+    ])
+      expect({ bad, valid: isStrictDateTime(bad) }).toEqual({ bad, valid: false });
   });
 });

@@ -98,6 +98,14 @@ describe('P2 purchases', () => {
     expect(h.version).toBe(1);
   });
 
+  it('issue 9, item 8: the quantity cap holds after the lines of one sku and term are merged', () => {
+    const h = new Harness();
+    expect(refusalCode(h.buy([line('EP-PRO', 12, 1_000_000), line('EP-PRO', 12, 1_000_000)]))).toBe('POOL.QUANTITY_TOO_LARGE');
+    expect(h.pool).toBeNull();
+    expect(h.buy([line('EP-PRO', 12, 600_000), line('EP-PRO', 24, 600_000)])).toMatchObject({ duplicate: false });
+    expect(h.line('EP-PRO', 12)?.available).toBe(600_000);
+  });
+
   it('P2 an order older than the pool remembers is recognised by the digest the ledger recorded', () => {
     const h = new Harness();
     const past = orderDigest([line('EP-PRO', 12, 5)]);

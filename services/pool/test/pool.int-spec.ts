@@ -156,6 +156,18 @@ describe('bad input changes nothing', () => {
     expect(await topicEnd(admin, poolTopic)).toBe(eventsBefore + 1);
   });
 
+  it('issue 9, item 7: a date-time with a leap second is refused 400, on asOf, from and to alike', async () => {
+    for (const url of [
+      '/partners/p-a/pool?asOf=2026-06-30T23:59:60Z',
+      '/partners/p-a/pool/movements?from=2026-06-30T23:59:60Z',
+      '/partners/p-a/pool/movements?to=2026-06-30T23:59:60Z',
+      '/partners/p-a/pool/movements?to=2026-02-30T00:00:00Z',
+    ]) {
+      const answer = await call('GET', url, await token('p-a'));
+      expect({ url, status: answer.status, code: answer.body?.code }).toEqual({ url, status: 400, code: 'REQUEST.VALIDATION_FAILED' });
+    }
+  });
+
   it('refuses a malformed partner id (a token naming one is not valid: 401) and answers 404 POOL.PARTNER_NOT_FOUND for a partner without a pool', async () => {
     const malformed = await call('POST', '/partners/p%20a/pool/purchases', await token('p a'), { orderId: 'x', lines: [line('EP-PRO', 12, 1)] });
     expect(malformed).toMatchObject({ status: 401, body: { code: 'AUTH.UNAUTHENTICATED' } });

@@ -12,6 +12,16 @@ import type { Metrics } from '../metrics';
 import { authorize, isPublic, type AccessRule } from './access';
 
 const CORRELATION_HEADER = 'x-correlation-id';
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
+
+/** An RFC 3339 date-time that names a real instant: no 24:00, no leap second, no 30 February. */
+export function isStrictDateTime(text: string): boolean {
+  const match = DATE_TIME.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && !Number.isNaN(Date.parse(text));
+}
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Paths that never need a token, whether or not a route matched (the docs UI serves many). */
 const PUBLIC_PREFIXES = ['/health/', '/metrics', '/docs'];
@@ -55,6 +65,9 @@ export async function configureHttpEdge(app: NestFastifyApplication, options: Ht
   const ajv = (coerceTypes: boolean | 'array') => {
     const instance = new Ajv({ allErrors: true, removeAdditional: false, coerceTypes, useDefaults: true });
     addFormats(instance);
+    // ajv-formats lets a leap second (23:59:60) and impossible days through, which then parse to
+    // an invalid Date: every date-time input is strict RFC 3339 or refused.
+    instance.addFormat('date-time', { type: 'string', validate: isStrictDateTime });
     return instance;
   };
   const strict = ajv(false);

@@ -18,7 +18,7 @@ import {
 } from '@licensing/events';
 import { refuse, type Decision, type Refusal } from '@licensing/domain';
 import { PoolCodes } from './pool.errors';
-import { byLine, lineRefusal, mergeLines, MONTHLY_TERM, type SkuLookup, type SkuFacts } from './stock-rules';
+import { byLine, lineRefusal, MAX_LINE_QUANTITY, mergeLines, MONTHLY_TERM, type SkuLookup, type SkuFacts } from './stock-rules';
 
 /** The stock of one (sku, term), by bucket (P1). No bucket is ever below zero (P3). */
 export interface PoolLine {
@@ -198,6 +198,17 @@ export function purchase(
   if (known !== undefined) {
     if (known === digest) return nothing({ duplicate: true, lines });
     return nothing(refuse('conflict', PoolCodes.orderConflict, `order ${order.orderId} was already taken with other lines`));
+  }
+  // The cap holds on the merged lines: two lines of a million are one line of two million.
+  const tooLarge = lines.find((line) => line.quantity > MAX_LINE_QUANTITY);
+  if (tooLarge) {
+    return nothing(
+      refuse(
+        'invalid',
+        PoolCodes.quantityTooLarge,
+        `an order adds at most ${MAX_LINE_QUANTITY} licenses of one sku and term; ${tooLarge.sku} (${tooLarge.termMonths} months) totals ${tooLarge.quantity}`,
+      ),
+    );
   }
   const refusals = lines.map((line) => ({ line, refusal: lineRefusal(line, lookup(line.sku), 'purchase') })).filter((r) => r.refusal);
   const first = refusals[0]?.refusal;

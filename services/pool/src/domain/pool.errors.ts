@@ -12,6 +12,7 @@ export const PoolCodes = {
   reservationNotFound: 'POOL.RESERVATION_NOT_FOUND',
   asOfInFuture: 'POOL.AS_OF_IN_FUTURE',
   invalidCursor: 'POOL.INVALID_CURSOR',
+  quantityTooLarge: 'POOL.QUANTITY_TOO_LARGE',
 } as const;
 
 export type PoolCode = (typeof PoolCodes)[keyof typeof PoolCodes];

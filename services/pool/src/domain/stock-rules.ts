@@ -50,6 +50,9 @@ export function lineRefusal(
   return undefined;
 }
 
+/** The most licenses of one sku and term an order may add, after its lines are merged. */
+export const MAX_LINE_QUANTITY = 1_000_000;
+
 /** Lines of the same sku and term are one line; the order is canonical (sku, then term). */
 export function mergeLines(lines: readonly StockLine[]): StockLine[] {
   const merged = new Map<string, StockLine>();
