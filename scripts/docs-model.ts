@@ -2,6 +2,7 @@ import { allEventSchemas, contextOf, dataschemaOf, topicOf } from '@licensing/ev
 import { describeApi } from '@licensing/service-kit';
 import envelopeSchema from '../libs/events/src/envelope.schema.json';
 import { CATALOG_API_DESCRIPTION, catalogConfig, CatalogModule } from '../services/catalog/src/catalog.module';
+import { CONTRACTS_API_DESCRIPTION, contractsConfig, ContractsModule } from '../services/contracts/src/contracts.module';
 import { POINTS_API_DESCRIPTION, pointsConfig, PointsModule } from '../services/points/src/points.module';
 import { POOL_API_DESCRIPTION, poolConfig, PoolModule } from '../services/pool/src/pool.module';
 
@@ -20,10 +21,12 @@ export async function openApiDocuments(): Promise<Record<string, unknown>> {
   const catalog = catalogConfig(env);
   const pool = poolConfig(env);
   const points = pointsConfig(env);
+  const contracts = contractsConfig(env);
   return {
     catalog: await describeApi(CatalogModule.forRole(catalog), catalog, CATALOG_API_DESCRIPTION),
     pool: await describeApi(PoolModule.forRole(pool), pool, POOL_API_DESCRIPTION),
     points: await describeApi(PointsModule.forRole(points), points, POINTS_API_DESCRIPTION),
+    contracts: await describeApi(ContractsModule.forRole(contracts), contracts, CONTRACTS_API_DESCRIPTION),
   };
 }
 
