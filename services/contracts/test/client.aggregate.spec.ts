@@ -202,6 +202,12 @@ describe('C1 family rule in the client document', () => {
     ok(ask(client, 'EP-BASIC', 'a-2', at('2026-02-07T10:00:00.000Z')));
   });
 
+  it('C1 an assignment past its deadline holds nothing, even before the sweep rejects it', () => {
+    const pending = ok(ask(newClient(), 'EP-PRO', 'a-1')).state as Client;
+    expect(codeOf(ask(pending, 'EP-BASIC', 'a-2', at('2025-01-31T10:00:29.999Z')))).toBe('CONTRACTS.FAMILY_RULE');
+    ok(ask(pending, 'EP-BASIC', 'a-2', at('2025-01-31T10:00:30.000Z')));
+  });
+
   it('C1 a rejected assignment holds nothing', () => {
     const pending = ok(ask(newClient(), 'EP-PRO', 'a-1')).state as Client;
     const rejected = rejectAssignment(pending, 'a-1', { code: 'POOL.INSUFFICIENT_STOCK', reason: 'none left' }, NOW).state as Client;

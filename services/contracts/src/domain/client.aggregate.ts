@@ -137,13 +137,15 @@ const inForce = (contract: Contract, today: CalendarDay): boolean => ['active', 
 
 /**
  * C1: the products the client holds, for the family rule: those of services with a contract in
- * force, and those of pending assignments (so two concurrent requests never both pass).
+ * force, and those of assignments still waiting for the pool (so two concurrent requests never
+ * both pass). An assignment past its deadline holds nothing: it can no longer be activated.
  */
-export function heldProducts(client: Client, today: CalendarDay): FamilyFacts[] {
+export function heldProducts(client: Client, now: Date): FamilyFacts[] {
+  const today = formatDay(now);
   const held = client.services.filter((s) => s.contracts.some((c) => inForce(c, today)));
   return [
     ...held.map(({ sku, familyCode, trialEdition }) => ({ sku, familyCode, trialEdition })),
-    ...client.assignments.filter((a) => a.status === 'pending').map((a) => a.product),
+    ...client.assignments.filter((a) => a.status === 'pending' && a.deadline > now.toISOString()).map((a) => a.product),
   ];
 }
 
@@ -260,7 +262,7 @@ export function requestAssignment(
     productRefusal(client, request, product) ??
     (product ? modulesRefusal(client, request, product, lookup, today) : undefined) ??
     (product
-      ? familyRefusal(heldProducts(client, today), { sku: product.sku, familyCode: product.familyCode ?? '', trialEdition: false })
+      ? familyRefusal(heldProducts(client, ctx.now), { sku: product.sku, familyCode: product.familyCode ?? '', trialEdition: false })
       : undefined);
   if (refusal || !product) return refusal as Refusal;
   const at = ctx.now.toISOString();
@@ -376,7 +378,7 @@ export function activateAssignment(client: Client, assignmentId: string, ctx: Ch
   const refusal =
     ctx.now.toISOString() >= assignment.deadline
       ? refuse('conflict', ContractsCodes.timeout, `the pool answered after the deadline (${assignment.deadline})`)
-      : familyRefusal(heldProducts({ ...client, assignments: [] }, today), assignment.product);
+      : familyRefusal(heldProducts({ ...client, assignments: [] }, ctx.now), assignment.product);
   if (refusal) {
     const next = withAssignment(client, rejected(assignment, refusal.code, refusal.message, ctx), ctx);
     return {
