@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { CatalogEvents, type CatalogStatus, type CloudEvent, type ModuleUpdatedV1, type ProductUpdatedV1, type Term } from '@licensing/events';
+import {
+  CatalogEvents,
+  type CatalogStatus,
+  type CloudEvent,
+  type ManagementModel,
+  type ModuleUpdatedV1,
+  type ProductUpdatedV1,
+  type Term,
+} from '@licensing/events';
 import { ConsumerGroups, topicName } from '@licensing/messaging';
 import { isDuplicateKey } from '@licensing/persistence';
 import { InjectConfig, InjectLogger, Readiness, TransientError, type Logger, type PlatformConfig } from '@licensing/platform';
@@ -17,6 +25,8 @@ export interface CatalogSku {
   familyCode: string | null;
   trialEdition: boolean;
   terms: Term[];
+  /** For a product: the management models it allows; empty for a module. */
+  managementModels: ManagementModel[];
   status: CatalogStatus;
   pointsPricePerMonth: number | null;
   /** For a product: the modules it accepts; empty for a module. */
@@ -36,6 +46,7 @@ export const catalogSkuSchema = new Schema<CatalogSku>(
     familyCode: { type: String, default: null },
     trialEdition: { type: Boolean, required: true },
     terms: { type: [Number], required: true },
+    managementModels: { type: [String], default: [] },
     status: { type: String, required: true },
     pointsPricePerMonth: { type: Number, default: null },
     relatedSkus: { type: [String], default: [] },
@@ -176,6 +187,7 @@ const fromProduct = ({ data: p }: CloudEvent<ProductUpdatedV1>): CatalogSku => (
   familyCode: p.familyCode,
   trialEdition: p.trialEdition,
   terms: p.terms,
+  managementModels: p.managementModels,
   status: p.status,
   pointsPricePerMonth: p.pointsPricePerMonth,
   relatedSkus: p.moduleSkus,
@@ -189,6 +201,7 @@ const fromModule = ({ data: m }: CloudEvent<ModuleUpdatedV1>): CatalogSku => ({
   familyCode: null,
   trialEdition: false,
   terms: m.terms,
+  managementModels: [],
   status: m.status,
   pointsPricePerMonth: m.pointsPricePerMonth,
   relatedSkus: [],

@@ -36,17 +36,25 @@ export function createKafka(settings: Pick<KafkaSettings, 'kafkaBrokers' | 'serv
 /** The topic a context publishes to, with the deployment's prefix. */
 export const topicName = (settings: Pick<KafkaSettings, 'topicPrefix'>, context: Context): string => settings.topicPrefix + topicOf(context);
 
-/** Creates each topic and its `.dlq` twin when missing; a second call changes nothing. */
-export async function ensureTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const wanted: ITopicConfig[] = [...new Set(topics.flatMap((topic) => [topic, dlqTopicOf(topic)]))]
-    .filter((topic) => !existing.has(topic))
-    .map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 }));
-  if (wanted.length === 0) return;
-  try {
-    await admin.createTopics({ topics: wanted, waitForLeaders: true });
-  } catch (error) {
-    // Another instance may have created them between the list and the create.
-    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+/**
+ * Creates each topic and its `.dlq` twin when missing; a second call changes nothing. Instances
+ * starting together race to create the same topics, and the loser's create can fail while the
+ * winner's leaders are being elected: it looks again, a few times, before giving up.
+ */
+export async function ensureTopics(admin: Admin, topics: string[], partitions: number, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const existing = new Set(await admin.listTopics());
+    const wanted: ITopicConfig[] = [...new Set(topics.flatMap((topic) => [topic, dlqTopicOf(topic)]))]
+      .filter((topic) => !existing.has(topic))
+      .map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 }));
+    if (wanted.length === 0) return;
+    try {
+      await admin.createTopics({ topics: wanted, waitForLeaders: true });
+      return;
+    } catch (error) {
+      if ((error as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return;
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
   }
 }

@@ -1,11 +1,13 @@
 /** JSON Schemas of the contracts HTTP API; they validate requests and generate the OpenAPI document. */
+import { partnerIdSchema } from '@licensing/platform';
+
 const id = (what: string) =>
   ({
     type: 'string',
     pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$',
     description: `the ${what}: letters, digits, dot, dash, underscore; 1–100 characters`,
   }) as const;
-const partnerId = id('partner id');
+const partnerId = partnerIdSchema;
 const clientId = id('client id');
 const assignmentId = { type: 'string', pattern: '^[A-Za-z0-9-]{1,100}$' } as const;
 const sku = { type: 'string', pattern: '^[A-Z0-9][A-Z0-9-]{1,39}$', description: 'upper-case letters, digits and dashes, 2–40 characters' } as const;
