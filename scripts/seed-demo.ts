@@ -9,6 +9,7 @@ if (!secret) throw new Error('AUTH_JWT_SECRET is required');
 const catalogUrl = process.env.CATALOG_URL ?? 'http://127.0.0.1:3001';
 const poolUrl = process.env.POOL_URL ?? 'http://127.0.0.1:3002';
 const pointsUrl = process.env.POINTS_URL ?? 'http://127.0.0.1:3004';
+const contractsUrl = process.env.CONTRACTS_URL ?? 'http://127.0.0.1:3003';
 const DEMO_PARTNER = 'demo-partner';
 
 const families = [
@@ -131,6 +132,31 @@ async function main(): Promise<void> {
     { 'idempotency-key': 'demo-grant-1' },
   );
   console.log(`demo points: ${DEMO_PARTNER} enrolled in MSSP Points with a 500-point grant`);
+
+  // A client holding a product with a module, assigned from the pool (the idempotency key makes a
+  // second npm start assign nothing). The contracts' catalog copy may still be catching up.
+  await call(contractsUrl, 'POST', `/partners/${DEMO_PARTNER}/clients`, partner, { clientId: 'demo-client', name: 'Demo client' });
+  const assignment = {
+    sku: 'EP-ADVANCED',
+    termMonths: 12,
+    quantity: 5,
+    managementModel: 'delegated',
+    autoRenew: true,
+    modules: [{ sku: 'MOD-ENCRYPTION', quantity: 5 }],
+  };
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${contractsUrl}/partners/${DEMO_PARTNER}/clients/demo-client/assignments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${partner}`, 'content-type': 'application/json', 'idempotency-key': 'demo-assignment-1', prefer: 'wait=20' },
+      body: JSON.stringify(assignment),
+    });
+    const body = (await response.json()) as { status?: string; code?: string };
+    if (body.status === 'activated') break;
+    const catchingUp = response.status === 503 || body.code === 'CONTRACTS.UNKNOWN_SKU';
+    if (!catchingUp || attempt === 50) throw new Error(`demo assignment: ${response.status} ${JSON.stringify(body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  console.log(`demo contracts: demo-client holds EP-ADVANCED with MOD-ENCRYPTION, 5 licenses for 12 months`);
 }
 
 main().catch((error: unknown) => {

@@ -73,7 +73,7 @@ for service in "${names[@]}"; do
     "$service" "${ports[$service]}" "${ports[$service]}" "$INFRA_DIR/logs/$service.log"
 done
 echo "  Kafka $KAFKA_BROKERS   Mongo $MONGO_URL   Redis $REDIS_URL"
-echo "  A token: npm run token -- --partner demo-partner   (add --role catalog-admin, points-admin or support)"
+echo "  A token: npm run token -- --partner demo-partner   (add --role catalog-admin, points-admin, support or clock-admin); npm run clock -- advance 30d moves time"
 
 # Stay up until Ctrl-C, or until a service dies.
 wait -n "${pids[@]}"
