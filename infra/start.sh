@@ -39,15 +39,17 @@ already_running() {
   say "$name: already running (pid $pid, $BIND_HOST:$port)"
 }
 
-# Starts a server in the background: no terminal, stdin closed, output to its log, lock fd closed
-# (so a caller reading our stdout, e.g. Node's execFile, is not kept waiting by the server).
+# Starts a server in the background: in a session of its own (Ctrl-C in the terminal, or a signal
+# to `npm start`'s process group, reaches the services and not the servers they need while they
+# close; `infra/stop.sh` stops the servers after them), stdin closed, output to its log, lock fd
+# closed (so a caller reading our stdout, e.g. Node's execFile, is not kept waiting by the server).
 launch() {
   local name="$1" log
   shift
   log="$(log_file "$name")"
   # Keep the previous run's log for post-mortems.
   if [[ -f "$log" ]]; then mv -f "$log" "$log.1"; fi
-  nohup "$@" >"$log" 2>&1 </dev/null 8>&- &
+  setsid "$@" >"$log" 2>&1 </dev/null 8>&- &
   LAUNCHED_PID=$!
   echo "$LAUNCHED_PID" >"$(pid_file "$name")"
   component_port "$name" >"$(port_file "$name")"
