@@ -7,6 +7,7 @@ export * from './http/access';
 export * from './http/error-body';
 export * from './http/errors.filter';
 export * from './http/health.controller';
+export * from './http/prefer-wait';
 export * from './http/http-edge';
 export * from './logger';
 export * from './metrics';

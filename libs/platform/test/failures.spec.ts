@@ -1,5 +1,5 @@
 import { ConcurrencyError } from '@licensing/persistence';
-import { errorAnswer, isTransient, TransientError } from '../src';
+import { errorAnswer, isTransient, preferredWaitMs, TransientError } from '../src';
 
 const named = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`a ${name}`), { name, ...extra });
 
@@ -35,5 +35,14 @@ describe('a bad moment over HTTP', () => {
   it('answers 503 SERVICE.UNAVAILABLE, so a client retries, rather than a 500', () => {
     expect(errorAnswer(named('MongoServerSelectionError'))).toMatchObject({ status: 503, code: 'SERVICE.UNAVAILABLE' });
     expect(errorAnswer(new TransientError('the catalog copy is being rebuilt'))).toMatchObject({ status: 503, code: 'SERVICE.UNAVAILABLE' });
+  });
+});
+
+describe('Prefer: wait (RFC 7240) for long-running operations', () => {
+  it('reads wait=N in seconds, capped, among other preferences; 0 when absent or malformed', () => {
+    expect(preferredWaitMs('wait=5', 20)).toBe(5000);
+    expect(preferredWaitMs('respond-async, wait=30', 20)).toBe(20_000);
+    expect(preferredWaitMs('handling=strict; wait="3"', 20)).toBe(3000);
+    for (const none of [undefined, '', 'wait=', 'wait=-1', 'nowait=5']) expect(preferredWaitMs(none, 20)).toBe(0);
   });
 });

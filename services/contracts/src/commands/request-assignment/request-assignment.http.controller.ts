@@ -1,10 +1,10 @@
-import { Access, CorrelationId, InjectConfig } from '@licensing/platform';
+import { Access, CorrelationId, InjectConfig, preferredWaitMs } from '@licensing/platform';
 import { Body, Controller, Headers, Param, Post, Res } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
 import type { ContractsConfig } from '../../contracts.config';
 import type { AssignmentRequest } from '../../domain/client.aggregate';
-import { answerAssignment, preferredWaitMs, writeErrors } from '../../http/contracts.http';
+import { answerAssignment, writeErrors } from '../../http/contracts.http';
 import * as s from '../../http/contracts.schemas';
 import { RequestAssignmentHandler } from './request-assignment.handler';
 

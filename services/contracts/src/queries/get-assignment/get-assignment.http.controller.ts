@@ -1,9 +1,9 @@
-import { Access, InjectConfig } from '@licensing/platform';
+import { Access, InjectConfig, preferredWaitMs } from '@licensing/platform';
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
 import type { ContractsConfig } from '../../contracts.config';
-import { answerAssignment, preferredWaitMs, readErrors } from '../../http/contracts.http';
+import { answerAssignment, readErrors } from '../../http/contracts.http';
 import * as s from '../../http/contracts.schemas';
 import { GetAssignmentHandler } from './get-assignment.handler';
 

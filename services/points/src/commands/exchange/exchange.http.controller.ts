@@ -1,9 +1,18 @@
-import { Access, CorrelationId, CurrentPrincipal, InjectConfig, requirePartnerAccess, Roles, type Principal } from '@licensing/platform';
+import {
+  Access,
+  CorrelationId,
+  CurrentPrincipal,
+  InjectConfig,
+  requirePartnerAccess,
+  Roles,
+  type Principal,
+  preferredWaitMs,
+} from '@licensing/platform';
 import { Body, Controller, Headers, Param, Post, Query, Res } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
 import type { RequestedLine } from '../../domain/pricing';
-import { answerExchange, preferredWaitMs, writeErrors } from '../../http/points.http';
+import { answerExchange, writeErrors } from '../../http/points.http';
 import * as s from '../../http/points.schemas';
 import type { PointsConfig } from '../../points.config';
 import { ExchangeHandler } from './exchange.handler';

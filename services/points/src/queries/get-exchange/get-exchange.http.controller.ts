@@ -1,8 +1,8 @@
-import { Access, InjectConfig, Roles } from '@licensing/platform';
+import { Access, InjectConfig, Roles, preferredWaitMs } from '@licensing/platform';
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
-import { answerExchange, preferredWaitMs, readErrors } from '../../http/points.http';
+import { answerExchange, readErrors } from '../../http/points.http';
 import * as s from '../../http/points.schemas';
 import type { PointsConfig } from '../../points.config';
 import { GetExchangeHandler } from './get-exchange.handler';
