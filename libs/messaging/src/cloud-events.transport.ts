@@ -51,7 +51,15 @@ export const DlqHeaders = {
   group: 'dlq-consumer-group',
   attempts: 'dlq-attempts',
   at: 'dlq-at',
+  /** Set when the message was too large to dead-letter whole: the value is its first bytes. */
+  truncated: 'dlq-truncated',
+  size: 'dlq-original-size',
 } as const;
+
+/** What a dead letter keeps of a message too large to copy whole (the broker's limit is ~1 MB). */
+const TRUNCATED_BYTES = 64 * 1024;
+const isTooLarge = (error: unknown): boolean =>
+  (error as { type?: string } | null)?.type === 'MESSAGE_TOO_LARGE' || /too large/i.test((error as Error | null)?.message ?? '');
 
 type Handler = MessageHandler<CloudEvent, EventContext>;
 type Outcome = 'done' | 'wait';
@@ -271,7 +279,21 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
     });
     try {
       await this.publisher.sendRaw(dlqTopicOf(topic), { key: message.key, value: message.value, headers });
-    } catch (failure) {
+    } catch (error) {
+      let failure: unknown = error;
+      if (isTooLarge(failure)) {
+        // The copy with its headers is over the broker's limit: a poison message must not stop
+        // the partition, so the dead letter keeps where it came from, its size and its first bytes.
+        const value = message.value ?? Buffer.alloc(0);
+        Object.assign(headers, { [DlqHeaders.truncated]: 'true', [DlqHeaders.size]: String(value.length) });
+        try {
+          await this.publisher.sendRaw(dlqTopicOf(topic), { key: message.key, value: value.subarray(0, TRUNCATED_BYTES), headers });
+          this.metrics.eventsIn.inc({ topic, type, outcome: 'dead-lettered' });
+          return 'done';
+        } catch (again) {
+          failure = again;
+        }
+      }
       // Nothing is dropped: without the DLQ the offset stays, and the message is tried again.
       log.warn({ err: failure }, 'the dead-letter topic could not be written; will retry');
       return 'wait';

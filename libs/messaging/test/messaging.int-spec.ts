@@ -216,6 +216,20 @@ describe('CloudEvents transport', () => {
   });
 });
 
+describe('issue 9, item 6: a message just under the broker limit', () => {
+  it('is dead-lettered as a truncated copy with its origin and size, and the consumer moves on', async () => {
+    // The broker takes at most 1,048,588 bytes per batch: the message fits, its dead letter with
+    // the dlq-* headers does not.
+    const value = Buffer.alloc(1_048_588 - 250, 'x');
+    await producer.send({ topic, messages: [{ key: 'huge', value }] });
+    await send(JSON.stringify(family('after-huge')), 'huge');
+    const [dead] = await tap.waitFor((m) => m.topic === dlq && m.headers[DlqHeaders.truncated] === 'true', { timeoutMs: 30_000 });
+    expect(dead?.headers).toMatchObject({ [DlqHeaders.reason]: 'malformed', [DlqHeaders.size]: String(value.length), [DlqHeaders.topic]: topic });
+    expect(dead?.value?.length).toBe(64 * 1024);
+    await eventually(() => app.db.collection('family_tallies').findOne({ _id: 'after-huge' as never }));
+  });
+});
+
 describe('a bad moment is not a bad message', () => {
   it('keeps events that arrive while Mongo is away for 10 s: nothing is dead-lettered, each is applied once when it is back', async () => {
     const dlqBefore = await topicEnd(admin, dlq);
