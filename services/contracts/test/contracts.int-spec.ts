@@ -7,11 +7,10 @@ import {
   type CloudEvent,
   type CommitRejectedV1,
   type LicenseLine,
-  type ModuleUpdatedV1,
   type ProductUpdatedV1,
 } from '@licensing/events';
 import type { RunningService } from '@licensing/service-kit';
-import { bearer, caughtUp, eventually, EventTap, productUpdated, serviceEnv, testKafka, uniqueNames } from '@licensing/testing';
+import { bearer, caughtUp, eventually, EventTap, moduleUpdated, productUpdated, serviceEnv, testKafka, uniqueNames } from '@licensing/testing';
 import { poolConfig, startPool } from '../../pool/src/pool.module';
 import { addMonths, formatDay } from '../src/domain/dates';
 import { contractsConfig, startContracts } from '../src/contracts.module';
@@ -50,15 +49,7 @@ const CATALOG_SKUS = ['EP-PRO', 'EP-BASIC', 'EP-TRIAL', 'EDR-CORE', 'EP-ENC'];
 function catalogEvents(): CloudEvent[] {
   const product = (sku: string, overrides: Partial<ProductUpdatedV1>) =>
     createEvent({ type: CatalogEvents.productUpdated, subject: sku, data: productUpdated(sku, overrides) });
-  const encryption: ModuleUpdatedV1 = {
-    sku: 'EP-ENC',
-    name: 'Encryption',
-    terms: [12, 24, 36],
-    pointsPricePerMonth: null,
-    status: 'active',
-    version: 1,
-    updatedAt: new Date().toISOString(),
-  };
+  const encryption = moduleUpdated('EP-ENC', { name: 'Encryption' });
   return [
     createEvent({ type: CatalogEvents.moduleUpdated, subject: 'EP-ENC', data: encryption }),
     product('EP-PRO', { familyCode: 'endpoint', terms: [12, 24, 36], moduleSkus: ['EP-ENC'], managementModels: ['self', 'delegated'] }),

@@ -10,26 +10,17 @@ import {
   type ExchangeDebitedV1,
   type LicenseLine,
   type LicensesRecoveredV1,
-  type ModuleUpdatedV1,
   type MonthlyLapsedV1,
   type ProductUpdatedV1,
 } from '@licensing/events';
-import { productUpdated } from '@licensing/testing';
+import { moduleUpdated, productUpdated } from '@licensing/testing';
 
 /** The catalog the pool tests sell from, as catalog.events carries it. */
 export function catalogEvents(): CloudEvent[] {
   const at = new Date().toISOString();
   const product = (sku: string, p: Partial<ProductUpdatedV1>): ProductUpdatedV1 => productUpdated(sku, { name: sku, updatedAt: at, ...p });
 
-  const moduleData: ModuleUpdatedV1 = {
-    sku: 'EP-ENC',
-    name: 'Encryption',
-    terms: [12, 24, 36],
-    pointsPricePerMonth: null,
-    status: 'active',
-    version: 1,
-    updatedAt: at,
-  };
+  const moduleData = moduleUpdated('EP-ENC', { name: 'Encryption', updatedAt: at });
   return [
     createEvent({ type: CatalogEvents.moduleUpdated, subject: 'EP-ENC', data: moduleData }),
     createEvent({
