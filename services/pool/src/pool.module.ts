@@ -19,6 +19,8 @@ import { ReserveLicensesHandler } from './commands/reserve-licenses/reserve-lice
 import { ReserveLicensesMessageController } from './commands/reserve-licenses/reserve-licenses.message.controller';
 import { SetThresholdHandler } from './commands/set-threshold/set-threshold.handler';
 import { SetThresholdHttpController } from './commands/set-threshold/set-threshold.http.controller';
+import { UnassignLicensesHandler } from './commands/unassign-licenses/unassign-licenses.handler';
+import { UnassignLicensesMessageController } from './commands/unassign-licenses/unassign-licenses.message.controller';
 import { POOLS, PoolRepository, poolSchema } from './infrastructure/pool.repository';
 import { RESERVATIONS_QUEUE, ReservationDeadlines } from './infrastructure/reservation-deadlines';
 import type { PoolConfig } from './pool.config';
@@ -63,6 +65,7 @@ export class PoolModule {
           ReleaseReservationMessageController,
           CreditStockMessageController,
           ExpireLapsedMessageController,
+          UnassignLicensesMessageController,
           LedgerMessageController,
         ],
         providers: [
@@ -76,6 +79,7 @@ export class PoolModule {
           ReleaseReservationHandler,
           CreditStockHandler,
           ExpireLapsedHandler,
+          UnassignLicensesHandler,
           ReleaseExpiredReservationsHandler,
           GetPoolHandler,
           GetMovementsHandler,

@@ -10,8 +10,10 @@ import {
   releaseExpired,
   reserve,
   setThreshold,
+  unassign,
   type Pool,
   type PoolContext,
+  type Unassignment,
 } from '../src/domain/pool.aggregate';
 import type { SkuFacts, SkuLookup } from '../src/domain/stock-rules';
 import { orderDigest } from '../src/infrastructure/order-digest';
@@ -36,17 +38,23 @@ class Harness {
   version = 0;
   events: CloudEvent[] = [];
   clock = T0;
+  /** Ids of the events handled, recorded with each change as the repository does. */
+  handled: string[] = [];
 
   ctx(): PoolContext {
     return { now: new Date(this.clock), version: this.version, correlationId: 'corr-1', causationId: 'cause-1' };
   }
 
-  run<R>(decide: (pool: Pool | null, ctx: PoolContext) => Decision<Pool, R>): R {
+  run<R>(decide: (pool: Pool | null, ctx: PoolContext) => Decision<Pool, R>): R;
+  run<R>(decide: (pool: Pool | null, ctx: PoolContext) => Decision<Pool, R>, eventId: string): R | 'duplicate';
+  run<R>(decide: (pool: Pool | null, ctx: PoolContext) => Decision<Pool, R>, eventId?: string): R | 'duplicate' {
+    if (eventId !== undefined && this.handled.includes(eventId)) return 'duplicate';
     const change = decide(this.pool, this.ctx());
     if (change.state) {
       this.pool = change.state;
       this.version += 1;
       for (const draft of change.events ?? []) this.events.push(built(draft));
+      if (eventId !== undefined) this.handled.push(eventId);
     }
     return change.result;
   }
@@ -315,6 +323,123 @@ describe('M4 expiry of lapsed monthly licenses', () => {
   });
 });
 
+describe('C9, C3 licenses leave assigned when a contract ends or is renewed', () => {
+  const ending = (lines: StockLine[], reason: Unassignment['reason'] = 'cancelled'): Unassignment => ({
+    clientId: 'c-1',
+    contractId: 'k-1',
+    reason,
+    reference: 'evt-1',
+    lines,
+  });
+  /** 10 EP-PRO/12 and 3 EP-ENC/12 bought, 6 and 3 assigned, 1 EP-PRO/12 reserved. */
+  const assignedPool = () => {
+    const h = new Harness();
+    h.buy([line('EP-PRO', 12, 10), line('EP-ENC', 12, 3)]);
+    h.reserve('a-1', [line('EP-PRO', 12, 6), line('EP-ENC', 12, 3)]);
+    h.run((p, c) => commit(p, 'p-1', 'a-1', ['k-1', 'k-2'], c));
+    h.reserve('a-2', [line('EP-PRO', 12, 1)]);
+    return h;
+  };
+
+  it('C9 an ended contract takes exactly its lines out of assigned; available and reserved stay', () => {
+    const h = assignedPool();
+    const result = h.run((p, c) => unassign(p, ending([line('EP-PRO', 12, 4), line('EP-ENC', 12, 2), line('EP-PRO', 12, 1)]), c));
+    const lines = [
+      { sku: 'EP-ENC', termMonths: 12, quantity: 2, removed: 2, shortfall: 0 },
+      { sku: 'EP-PRO', termMonths: 12, quantity: 5, removed: 5, shortfall: 0 },
+    ];
+    expect(result).toEqual({ outcome: 'unassigned', lines, removed: 7, shortfall: 0 });
+    expect(h.line('EP-PRO', 12)).toEqual({ sku: 'EP-PRO', termMonths: 12, available: 3, reserved: 1, assigned: 1 });
+    expect(h.line('EP-ENC', 12)).toEqual({ sku: 'EP-ENC', termMonths: 12, available: 0, reserved: 0, assigned: 1 });
+    const [event] = h.ofType('pool.licenses-unassigned.v1');
+    expect(event?.data).toEqual({
+      partnerId: 'p-1',
+      clientId: 'c-1',
+      contractId: 'k-1',
+      reason: 'cancelled',
+      reference: 'evt-1',
+      lines,
+      movements: [
+        { sku: 'EP-ENC', termMonths: 12, available: 0, reserved: 0, assigned: -2 },
+        { sku: 'EP-PRO', termMonths: 12, available: 0, reserved: 0, assigned: -5 },
+      ],
+      poolVersion: h.version,
+      unassignedAt: new Date(T0).toISOString(),
+    });
+    expect(movementsOf(event as CloudEvent).map((m) => [m.reason, m.detail, m.reference, m.assigned])).toEqual([
+      ['unassigned', 'cancelled', 'k-1', -2],
+      ['unassigned', 'cancelled', 'k-1', -5],
+    ]);
+  });
+
+  it('C3 a renewal takes out the term it used up (reason renewed)', () => {
+    const h = assignedPool();
+    expect(h.run((p, c) => unassign(p, ending([line('EP-ENC', 12, 3)], 'renewed'), c))).toMatchObject({ outcome: 'unassigned', removed: 3 });
+    expect(h.line('EP-ENC', 12)).toMatchObject({ available: 0, reserved: 0, assigned: 0 });
+    expect(h.ofType('pool.licenses-unassigned.v1')[0]?.data).toMatchObject({ reason: 'renewed' });
+  });
+
+  it('P3 removes only what is assigned and reports the shortfall per line; never below zero', () => {
+    const h = assignedPool();
+    const result = h.run((p, c) => unassign(p, ending([line('EP-PRO', 12, 8), line('EP-ENC', 12, 1)], 'expired'), c));
+    expect(result).toMatchObject({ outcome: 'unassigned', removed: 7, shortfall: 2 });
+    expect(h.line('EP-PRO', 12)).toEqual({ sku: 'EP-PRO', termMonths: 12, available: 3, reserved: 1, assigned: 0 });
+    expect(h.ofType('pool.licenses-unassigned.v1')[0]?.data).toMatchObject({
+      lines: [
+        { sku: 'EP-ENC', termMonths: 12, quantity: 1, removed: 1, shortfall: 0 },
+        { sku: 'EP-PRO', termMonths: 12, quantity: 8, removed: 6, shortfall: 2 },
+      ],
+      movements: [
+        { sku: 'EP-ENC', termMonths: 12, available: 0, reserved: 0, assigned: -1 },
+        { sku: 'EP-PRO', termMonths: 12, available: 0, reserved: 0, assigned: -6 },
+      ],
+    });
+  });
+
+  it('P3 a line of which nothing is assigned is all shortfall: no event, but the change is recorded (its id is handled once)', () => {
+    const h = assignedPool();
+    const version = h.version;
+    const result = h.run((p, c) => unassign(p, ending([line('PATCH', 12, 2), line('EP-PRO', 24, 1)]), c));
+    expect(result).toEqual({
+      outcome: 'not-held',
+      lines: [
+        { sku: 'EP-PRO', termMonths: 24, quantity: 1, removed: 0, shortfall: 1 },
+        { sku: 'PATCH', termMonths: 12, quantity: 2, removed: 0, shortfall: 2 },
+      ],
+      shortfall: 3,
+    });
+    expect(h.version).toBe(version + 1);
+    expect(h.ofType('pool.licenses-unassigned.v1')).toHaveLength(0);
+    expect(unassign(null, ending([line('EP-PRO', 12, 1)]), h.ctx())).toEqual({
+      result: { outcome: 'not-held', lines: [{ sku: 'EP-PRO', termMonths: 12, quantity: 1, removed: 0, shortfall: 1 }], shortfall: 1 },
+    });
+  });
+
+  it('empty lines (a grouped contract, a trial, a contract the pool never backed) change nothing', () => {
+    const h = assignedPool();
+    const before = { pool: h.pool, version: h.version, events: h.events.length };
+    expect(h.run((p, c) => unassign(p, ending([]), c))).toEqual({ outcome: 'ignored' });
+    expect({ pool: h.pool, version: h.version, events: h.events.length }).toEqual(before);
+  });
+
+  it('a redelivery (same event id) changes nothing, also one that finds licenses assigned since a first delivery that found none', () => {
+    const h = assignedPool();
+    const end = ending([line('EP-PRO', 12, 2)]);
+    expect(h.run((p, c) => unassign(p, end, c), 'evt-1')).toMatchObject({ outcome: 'unassigned', removed: 2 });
+    const after = { pool: h.pool, version: h.version, events: h.events.length };
+    expect(h.run((p, c) => unassign(p, end, c), 'evt-1')).toBe('duplicate');
+    expect({ pool: h.pool, version: h.version, events: h.events.length }).toEqual(after);
+
+    const unbacked = ending([line('EP-PRO', 24, 1)]);
+    expect(h.run((p, c) => unassign(p, unbacked, c), 'evt-2')).toMatchObject({ outcome: 'not-held', shortfall: 1 });
+    h.run((p, c) => credit(p, 'p-1', { creditId: 'r-1', source: 'recovery', lines: [line('EP-PRO', 24, 1)] }, lookup, c));
+    h.reserve('a-3', [line('EP-PRO', 24, 1)]);
+    h.run((p, c) => commit(p, 'p-1', 'a-3', ['k-3'], c));
+    expect(h.run((p, c) => unassign(p, unbacked, c), 'evt-2')).toBe('duplicate');
+    expect(h.line('EP-PRO', 24)).toMatchObject({ available: 0, reserved: 0, assigned: 1 });
+  });
+});
+
 describe('low-stock thresholds', () => {
   it('announces stock-low once when available crosses below the threshold, again only after recovering', () => {
     const h = new Harness();
@@ -347,7 +472,7 @@ describe('low-stock thresholds', () => {
 });
 
 describe('P4 the movement ledger', () => {
-  it('P4 the movements of the events alone add up to the pool, and the expiries account for what left', () => {
+  it('P4 the movements of the events alone add up to the pool, and the expiries and unassignments account for what left', () => {
     const h = new Harness();
     h.buy([line('EP-PRO', 12, 7), line('EP-ENC', 24, 3)]);
     h.run((p, c) => credit(p, 'p-1', { creditId: 'x-1', source: 'points', lines: [line('EP-PRO', 1, 6)] }, lookup, c));
@@ -360,6 +485,8 @@ describe('P4 the movement ledger', () => {
     h.run((p, c) => commit(p, 'p-1', 'a-2', ['k-2'], c));
     h.run((p, c) => release(p, 'a-3', 'x', c));
     h.run((p, c) => expire(p, { month: '2025-04', reference: 'lapse:2025-04', lines: [{ sku: 'EP-PRO', quantity: 5 }] }, c));
+    const ended: Unassignment = { clientId: 'c-1', contractId: 'k-1', reason: 'expired', reference: 'e-1', lines: [line('EP-PRO', 12, 2)] };
+    h.run((p, c) => unassign(p, ended, c));
 
     const movements = h.events.flatMap(movementsOf);
     const sums = new Map<string, { available: number; reserved: number; assigned: number }>();
@@ -373,10 +500,11 @@ describe('P4 the movement ledger', () => {
     }
     const credited = movements.filter((m) => ['purchase', 'points', 'recovery'].includes(m.reason)).reduce((n, m) => n + m.available, 0);
     const expired = -movements.filter((m) => m.reason === 'expired').reduce((n, m) => n + m.available + m.assigned + m.reserved, 0);
+    const unassigned = -movements.filter((m) => m.reason === 'unassigned').reduce((n, m) => n + m.available + m.assigned + m.reserved, 0);
     const held = (h.pool?.lines ?? []).reduce((n, l) => n + l.available + l.reserved + l.assigned, 0);
-    expect({ credited, expired, held }).toEqual({ credited: 18, expired: 5, held: 13 });
+    expect({ credited, expired, unassigned, held }).toEqual({ credited: 18, expired: 5, unassigned: 2, held: 11 });
     expect(movements.map((m) => m.reason)).toEqual(
-      expect.arrayContaining(['purchase', 'points', 'recovery', 'reserved', 'committed', 'released', 'expired']),
+      expect.arrayContaining(['purchase', 'points', 'recovery', 'reserved', 'committed', 'released', 'expired', 'unassigned']),
     );
     expect(movements.every((m) => m.poolVersion >= 1 && m.correlationId === 'corr-1')).toBe(true);
   });

@@ -1,6 +1,7 @@
 import commitRejectedV1 from './commit-rejected.v1.schema.json';
 import creditRejectedV1 from './credit-rejected.v1.schema.json';
 import licensesReservedV1 from './licenses-reserved.v1.schema.json';
+import licensesUnassignedV1 from './licenses-unassigned.v1.schema.json';
 import reservationCommittedV1 from './reservation-committed.v1.schema.json';
 import reservationRejectedV1 from './reservation-rejected.v1.schema.json';
 import reservationReleasedV1 from './reservation-released.v1.schema.json';
@@ -18,6 +19,7 @@ export const PoolEvents = {
   commitRejected: 'pool.commit-rejected.v1',
   reservationReleased: 'pool.reservation-released.v1',
   stockExpired: 'pool.stock-expired.v1',
+  licensesUnassigned: 'pool.licenses-unassigned.v1',
   stockLow: 'pool.stock-low.v1',
   thresholdSet: 'pool.threshold-set.v1',
 } as const;
@@ -130,6 +132,28 @@ export interface StockExpiredV1 {
   expiredAt: string;
 }
 
+/** The licenses of one (sku, term) asked to leave assigned, and how many the pool held. */
+export interface UnassignedLine {
+  sku: string;
+  termMonths: PoolTerm;
+  quantity: number;
+  removed: number;
+  shortfall: number;
+}
+
+export interface LicensesUnassignedV1 {
+  partnerId: string;
+  clientId: string;
+  contractId: string;
+  reason: 'expired' | 'cancelled' | 'changed' | 'renewed';
+  /** The id of the contracts event this answers. */
+  reference: string;
+  lines: UnassignedLine[];
+  movements: StockMovement[];
+  poolVersion: number;
+  unassignedAt: string;
+}
+
 export interface StockLowV1 {
   partnerId: string;
   sku: string;
@@ -155,6 +179,7 @@ export const poolSchemas = [
   commitRejectedV1,
   reservationReleasedV1,
   stockExpiredV1,
+  licensesUnassignedV1,
   stockLowV1,
   thresholdSetV1,
 ];

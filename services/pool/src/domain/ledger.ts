@@ -2,6 +2,7 @@ import {
   PoolEvents,
   type CloudEvent,
   type LicensesReservedV1,
+  type LicensesUnassignedV1,
   type PoolTerm,
   type ReservationCommittedV1,
   type ReservationReleasedV1,
@@ -11,7 +12,7 @@ import {
 } from '@licensing/events';
 
 /** Why stock moved, as the ledger shows it (P4). */
-export type MovementReason = 'purchase' | 'points' | 'recovery' | 'reserved' | 'committed' | 'released' | 'expired';
+export type MovementReason = 'purchase' | 'points' | 'recovery' | 'reserved' | 'committed' | 'released' | 'expired' | 'unassigned';
 
 /**
  * One line of the movement ledger: the change of one (sku, term) by one pool event. Its id is
@@ -23,9 +24,9 @@ export interface LedgerMovement extends StockMovement {
   eventType: string;
   partnerId: string;
   reason: MovementReason;
-  /** The release reason (rejected, timeout) or whether a commit came late. */
+  /** The release reason (rejected, timeout), whether a commit came late, or why licenses were unassigned. */
   detail?: string;
-  /** orderId, creditId, assignmentId or the lapse reference. */
+  /** orderId, creditId, assignmentId, the lapse reference or the contractId. */
   reference: string;
   correlationId: string;
   at: Date;
@@ -40,6 +41,7 @@ export const STOCK_EVENTS = [
   PoolEvents.reservationCommitted,
   PoolEvents.reservationReleased,
   PoolEvents.stockExpired,
+  PoolEvents.licensesUnassigned,
 ] as const;
 
 interface Entry {
@@ -79,6 +81,10 @@ function entryOf(event: CloudEvent): Entry | undefined {
     case PoolEvents.stockExpired: {
       const d = event.data as StockExpiredV1;
       return { reason: 'expired', reference: d.reference, movements: d.movements, poolVersion: d.poolVersion };
+    }
+    case PoolEvents.licensesUnassigned: {
+      const d = event.data as LicensesUnassignedV1;
+      return { reason: 'unassigned', detail: d.reason, reference: d.contractId, movements: d.movements, poolVersion: d.poolVersion };
     }
     default:
       return undefined;

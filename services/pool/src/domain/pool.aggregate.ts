@@ -4,6 +4,7 @@ import {
   type CreditRejectedV1,
   type EventDraft,
   type LicensesReservedV1,
+  type LicensesUnassignedV1,
   type PoolTerm,
   type RejectedLine,
   type ReservationCommittedV1,
@@ -15,6 +16,7 @@ import {
   type StockLowV1,
   type StockMovement,
   type ThresholdSetV1,
+  type UnassignedLine,
 } from '@licensing/events';
 import { refuse, type Decision, type Refusal } from '@licensing/domain';
 import { PoolCodes } from './pool.errors';
@@ -538,6 +540,57 @@ export function expire(pool: Pool | null, lapse: Lapse, ctx: PoolContext): Decis
   });
   const removed = lines.reduce((n, l) => n + l.removed, 0);
   return changed(pool, after, ctx, [event], { outcome: 'expired', removed, shortfall: lines.reduce((n, l) => n + l.shortfall, 0) });
+}
+
+// ---------------------------------------------------------------- contract end and renewal (C9, C3)
+
+/** Licenses that leave the assigned count: an ended contract's, or the term a renewal used up. */
+export interface Unassignment {
+  clientId: string;
+  contractId: string;
+  reason: LicensesUnassignedV1['reason'];
+  /** The contracts event asking for it. */
+  reference: string;
+  lines: StockLine[];
+}
+
+export type UnassignResult =
+  | { outcome: 'unassigned'; lines: UnassignedLine[]; removed: number; shortfall: number }
+  | { outcome: 'not-held'; lines: UnassignedLine[]; shortfall: number }
+  | { outcome: 'ignored' };
+
+/**
+ * A contract ended (expired, cancelled, changed) or was renewed: its licenses leave `assigned`
+ * (they were used up; a recovery credits what comes back, separately). The pool removes what it
+ * holds as assigned and counts the rest as a shortfall, never going below zero (P3): a monthly
+ * lapse may have taken some first. With no lines, nothing changes.
+ */
+export function unassign(pool: Pool | null, request: Unassignment, ctx: PoolContext): Decision<Pool, UnassignResult> {
+  const asked = mergeLines(request.lines);
+  if (asked.length === 0) return nothing({ outcome: 'ignored' });
+  const lines: UnassignedLine[] = asked.map((line) => {
+    const removed = Math.min(line.quantity, lineOf(pool, line.sku, line.termMonths)?.assigned ?? 0);
+    return { ...line, removed, shortfall: line.quantity - removed };
+  });
+  const shortfall = lines.reduce((n, l) => n + l.shortfall, 0);
+  const movements = lines.filter((l) => l.removed > 0).map((l) => movement(l, { assigned: -l.removed }));
+  if (!pool) return nothing({ outcome: 'not-held', lines, shortfall });
+  // Saved all the same, so the event's id is recorded: a redelivery after a later commit must not take those licenses.
+  if (movements.length === 0) return changed(pool, pool, ctx, [], { outcome: 'not-held', lines, shortfall });
+  const after: Pool = { ...pool, lines: applyMovements(pool.lines, movements) };
+  const event = draft<LicensesUnassignedV1>(after, ctx, PoolEvents.licensesUnassigned, {
+    partnerId: pool.partnerId,
+    clientId: request.clientId,
+    contractId: request.contractId,
+    reason: request.reason,
+    reference: request.reference,
+    lines,
+    movements,
+    poolVersion: ctx.version + 1,
+    unassignedAt: ctx.now.toISOString(),
+  });
+  const removed = lines.reduce((n, l) => n + l.removed, 0);
+  return changed(pool, after, ctx, [event], { outcome: 'unassigned', lines, removed, shortfall });
 }
 
 // ---------------------------------------------------------------- low-stock thresholds

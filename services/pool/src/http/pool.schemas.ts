@@ -124,7 +124,7 @@ export const movementSchema = {
     available: delta,
     reserved: delta,
     assigned: delta,
-    reason: { type: 'string', enum: ['purchase', 'points', 'recovery', 'reserved', 'committed', 'released', 'expired'] },
+    reason: { type: 'string', enum: ['purchase', 'points', 'recovery', 'reserved', 'committed', 'released', 'expired', 'unassigned'] },
     detail: { type: 'string' },
     reference: { type: 'string' },
     correlationId: { type: 'string' },
