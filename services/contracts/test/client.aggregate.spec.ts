@@ -377,15 +377,30 @@ describe('the pool refuses, the saga times out', () => {
 });
 
 describe('an activation the pool cannot back', () => {
-  it('cancels the contracts it names without recovery, once, and the family is free again', () => {
+  it('cancels the contracts it names without recovery and with nothing leaving assigned, once, and the family is free again', () => {
     const client = holding(request({ modules: [{ sku: 'MOD-ENC', quantity: 2 }] }));
     const answer = { code: 'POOL.RESERVATION_EXPIRED', reason: 'released and gone' };
     const decision = cancelUnbackedContracts(client, 'a-1', ['a-1-1', 'a-1-2'], answer, NOW);
     expect(decision.result).toEqual(['a-1-1', 'a-1-2']);
-    expect(decision.events ?? []).toEqual([]);
+    expect(decision.events?.map((e) => [e.type, e.data])).toEqual(
+      ['a-1-1', 'a-1-2'].map((contractId, i) => [
+        ContractsEvents.contractEnded,
+        expect.objectContaining({
+          contractId,
+          sku: i === 0 ? 'EP-PRO' : 'MOD-ENC',
+          reason: 'cancelled',
+          cause: 'POOL.RESERVATION_EXPIRED',
+          unassigned: [],
+          lines: [{ sku: i === 0 ? 'EP-PRO' : 'MOD-ENC', termMonths: 12, quantity: i === 0 ? 10 : 2 }],
+        }),
+      ]),
+    );
     const cancelled = decision.state as Client;
-    expect(contractStatus(cancelled.services[0]!.contracts[0]!, '2025-01-31')).toBe('cancelled');
-    expect(contractStatus(cancelled.services[0]!.modules[0]!.contracts[0]!, '2025-01-31')).toBe('cancelled');
+    expect(cancelled.services[0]!.contracts).toEqual([]);
+    expect(cancelled.services[0]!.ended.map((c) => [c.contractId, c.endedReason, contractStatus(c, '2025-01-31')])).toEqual([
+      ['a-1-1', 'cancelled', 'cancelled'],
+      ['a-1-2', 'cancelled', 'cancelled'],
+    ]);
     expect(cancelled.assignments[0]).toMatchObject({
       status: 'activated',
       cancellation: { code: 'POOL.RESERVATION_EXPIRED', at: NOW.now.toISOString() },

@@ -4,121 +4,40 @@ import {
   type AssignmentRejectedV1,
   type AssignmentRequestedV1,
   type ContractActivatedV1,
+  type ContractEndedV1,
   type EventDraft,
   type LicenseLine,
-  type ManagementModel,
   type Term,
 } from '@licensing/events';
 import { contractStatus, endOfTerm, type Contract } from './contract.rules';
 import { ContractsCodes } from './contracts.errors';
-import { formatDay, parseDay, type CalendarDay } from './dates';
+import { formatDay, type CalendarDay } from './dates';
+import { convertTrials } from './client.trials';
 import { familyRefusal, moduleRefusal, type FamilyFacts } from './family.rules';
+import {
+  clientKey,
+  contractsOf,
+  dayStart,
+  draft,
+  emptyService,
+  endContracts,
+  inForce,
+  linesOf,
+  SETTLED_ASSIGNMENTS_KEPT,
+  todayOf,
+  unchanged,
+  type Assignment,
+  type AssignmentRequest,
+  type ChangeContext,
+  type Client,
+  type SagaKind,
+  type SagaTarget,
+  type Service,
+  type SkuFacts,
+  type SkuLookup,
+} from './client.model';
 
-/** The contracts of one module held with a service's product (C7). */
-export interface ModuleHolding {
-  sku: string;
-  contracts: Contract[];
-}
-
-/** A service: everything one client holds of one product (its contracts and its modules'). */
-export interface Service {
-  sku: string;
-  familyCode: string;
-  trialEdition: boolean;
-  managementModel: ManagementModel;
-  autoRenew: boolean;
-  contracts: Contract[];
-  modules: ModuleHolding[];
-}
-
-/** What a partner asks for: N licenses of a product for a term, with modules (C2, C7). */
-export interface AssignmentRequest {
-  sku: string;
-  termMonths: Term;
-  quantity: number;
-  managementModel: ManagementModel;
-  autoRenew: boolean;
-  modules: { sku: string; quantity: number }[];
-}
-
-export type AssignmentStatus = 'pending' | 'activated' | 'rejected';
-
-/** One assignment saga: pending until the pool answers or `deadline` passes. */
-export interface Assignment {
-  assignmentId: string;
-  request: AssignmentRequest;
-  /** The product as the catalog described it when asked: C1 counts a pending product as held. */
-  product: FamilyFacts;
-  /** The product's line first, then its modules': the pool reserves all or none. */
-  lines: LicenseLine[];
-  status: AssignmentStatus;
-  code: string | null;
-  reason: string | null;
-  contractIds: string[];
-  correlationId: string;
-  requestedAt: string;
-  deadline: string;
-  settledAt: string | null;
-  /** The pool could not back the activation (pool.commit-rejected.v1): its contracts were cancelled. */
-  cancellation: { code: string; reason: string; at: string } | null;
-}
-
-/** A partner's client, the aggregate of DESIGN.md §4: C1 is checked inside this one document. */
-export interface Client {
-  partnerId: string;
-  clientId: string;
-  name: string;
-  services: Service[];
-  /** Every pending assignment and the most recent settled ones. */
-  assignments: Assignment[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** What the catalog says of a sku, as far as assignments need it. */
-export interface SkuFacts {
-  sku: string;
-  kind: 'product' | 'module';
-  familyCode: string | null;
-  trialEdition: boolean;
-  terms: Term[];
-  retired: boolean;
-  /** For a product: the modules it accepts. */
-  moduleSkus: string[];
-  /** For a product; undefined when the catalog copy does not say. */
-  managementModels?: ManagementModel[];
-}
-
-export type SkuLookup = (sku: string) => SkuFacts | undefined;
-
-/** Who and when: 'now' from the platform clock, and the request or event that caused the change. */
-export interface ChangeContext {
-  now: Date;
-  correlationId?: string;
-  causationId?: string;
-}
-
-/** Settled assignments kept in the document (pending ones are always kept). */
-export const SETTLED_ASSIGNMENTS_KEPT = 100;
-
-/** The client document's id: a client id is unique within its partner. */
-export const clientKey = (partnerId: string, clientId: string): string => `${partnerId}/${clientId}`;
-
-const unchanged = <R>(result: R): Decision<Client, R> => ({ result });
-
-const todayOf = (ctx: ChangeContext): CalendarDay => formatDay(ctx.now);
-
-function draft<T>(client: Client, type: string, data: T, ctx: ChangeContext, correlationId = ctx.correlationId): EventDraft<T> {
-  return {
-    type,
-    subject: clientKey(client.partnerId, client.clientId),
-    partnerId: client.partnerId,
-    data,
-    time: ctx.now,
-    ...(correlationId ? { correlationId } : {}),
-    ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
-  };
-}
+export * from './client.model';
 
 export function createClient(
   existing: Client | null,
@@ -129,49 +48,64 @@ export function createClient(
 ): Decision<Client, Client> | Refusal {
   if (existing) return refuse('conflict', ContractsCodes.clientExists, `partner ${partnerId} already has a client ${clientId}`);
   const at = ctx.now.toISOString();
-  const client: Client = { partnerId, clientId, name, services: [], assignments: [], createdAt: at, updatedAt: at };
+  const client: Client = {
+    partnerId,
+    clientId,
+    name,
+    services: [],
+    assignments: [],
+    trials: [],
+    reminders: [],
+    nextDueOn: null,
+    monthlySkus: [],
+    createdAt: at,
+    updatedAt: at,
+  };
   return { state: client, result: client };
 }
-
-const inForce = (contract: Contract, today: CalendarDay): boolean => ['active', 'in-grace'].includes(contractStatus(contract, today));
 
 /**
  * C1: the products the client holds, for the family rule: those of services with a contract in
  * force, and those of assignments still waiting for the pool (so two concurrent requests never
  * both pass). An assignment past its deadline holds nothing: it can no longer be activated.
+ * `except` leaves out the service a change replaces (C4).
  */
-export function heldProducts(client: Client, now: Date): FamilyFacts[] {
+export function heldProducts(client: Client, now: Date, except?: string): FamilyFacts[] {
   const today = formatDay(now);
-  const held = client.services.filter((s) => s.contracts.some((c) => inForce(c, today)));
+  const held = client.services.filter((s) => s.sku !== except && s.contracts.some((c) => inForce(c, today)));
   return [
     ...held.map(({ sku, familyCode, trialEdition }) => ({ sku, familyCode, trialEdition })),
     ...client.assignments.filter((a) => a.status === 'pending' && a.deadline > now.toISOString()).map((a) => a.product),
   ];
 }
 
-const licensesInForce = (contracts: readonly Contract[], today: CalendarDay): number =>
-  contracts.filter((c) => inForce(c, today)).reduce((sum, c) => sum + c.licenses, 0);
+export const licensesInForce = (contracts: readonly Contract[], today: CalendarDay): number =>
+  contracts.filter((c) => inForce(c, today)).reduce((total, c) => total + c.licenses, 0);
 
-const sameRequest = (a: AssignmentRequest, b: AssignmentRequest): boolean => {
-  const modules = (r: AssignmentRequest) => JSON.stringify([...r.modules].sort((x, y) => (x.sku < y.sku ? -1 : x.sku > y.sku ? 1 : 0)));
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+
+const sameRequest = (a: Pick<Assignment, 'kind' | 'request' | 'target'>, b: Pick<Assignment, 'kind' | 'request' | 'target'>): boolean => {
+  const modules = (r: AssignmentRequest) => [...r.modules].sort((x, y) => (x.sku < y.sku ? -1 : x.sku > y.sku ? 1 : 0));
   return (
-    a.sku === b.sku &&
-    a.termMonths === b.termMonths &&
-    a.quantity === b.quantity &&
-    a.managementModel === b.managementModel &&
-    a.autoRenew === b.autoRenew &&
-    modules(a) === modules(b)
+    a.kind === b.kind &&
+    canonical({ ...a.request, modules: modules(a.request) }) === canonical({ ...b.request, modules: modules(b.request) }) &&
+    canonical(a.target) === canonical(b.target)
   );
 };
 
 /** A sku the request names, checked against the catalog: it exists and is still sold. */
-function skuRefusal(facts: SkuFacts | undefined, sku: string): Refusal | undefined {
+export function skuRefusal(facts: SkuFacts | undefined, sku: string): Refusal | undefined {
   if (!facts) return refuse('invalid', ContractsCodes.unknownSku, `the catalog has no ${sku}`);
   if (facts.retired) return refuse('invalid', ContractsCodes.skuRetired, `${sku} is retired`);
   return undefined;
 }
 
-const termRefusal = (facts: SkuFacts, termMonths: Term): Refusal | undefined =>
+export const termRefusal = (facts: SkuFacts, termMonths: Term): Refusal | undefined =>
   facts.terms.includes(termMonths)
     ? undefined
     : refuse('invalid', ContractsCodes.termNotAllowed, `${facts.sku} is not sold for ${termMonths} months`, { terms: facts.terms });
@@ -236,44 +170,35 @@ export interface Requested {
   replayed: boolean;
 }
 
-/**
- * C1, C2, C7: the first step of the assignment saga. Every check is made inside the client
- * document, then the assignment waits for the pool (pending until `deadline`) and the pool is
- * asked for every line at once. The same assignment id again answers what it started, or is
- * refused when it came with another request.
- */
-export function requestAssignment(
-  client: Client | null,
+/** A saga other than a new assignment: what it buys, for which contracts, and the product C1 sees. */
+export interface SagaPlan {
+  kind: Exclude<SagaKind, 'assignment'>;
+  request: AssignmentRequest;
+  target: SagaTarget;
+  product: FamilyFacts;
+  lines: LicenseLine[];
+}
+
+/** A replay of the same key answers what it started; another request under it is refused. */
+export function existingSaga(client: Client, assignmentId: string, asked: Pick<Assignment, 'kind' | 'request' | 'target'>): Decision<Client, Requested> | Refusal | undefined {
+  const existing = client.assignments.find((a) => a.assignmentId === assignmentId);
+  if (!existing) return undefined;
+  if (sameRequest(existing, asked)) return unchanged({ assignment: existing, replayed: true });
+  return refuse('conflict', ContractsCodes.idempotencyKeyReused, 'this Idempotency-Key was used for another request', { assignmentId });
+}
+
+/** Opens a saga in the client document and asks the pool for every line at once. */
+export function openSaga(
+  client: Client,
   assignmentId: string,
-  request: AssignmentRequest,
-  lookup: SkuLookup,
+  plan: Pick<Assignment, 'kind' | 'request' | 'target' | 'product' | 'lines'>,
   timeoutMs: number,
   ctx: ChangeContext,
-): Decision<Client, Requested> | Refusal {
-  if (!client) return refuse('not-found', ContractsCodes.clientNotFound, 'no such client');
-  const existing = client.assignments.find((a) => a.assignmentId === assignmentId);
-  if (existing) {
-    if (sameRequest(existing.request, request)) return unchanged({ assignment: existing, replayed: true });
-    return refuse('conflict', ContractsCodes.idempotencyKeyReused, 'this Idempotency-Key was used for another assignment', { assignmentId });
-  }
-  const today = todayOf(ctx);
-  const product = lookup(request.sku);
-  const refusal =
-    productRefusal(client, request, product) ??
-    (product ? modulesRefusal(client, request, product, lookup, today) : undefined) ??
-    (product
-      ? familyRefusal(heldProducts(client, ctx.now), { sku: product.sku, familyCode: product.familyCode ?? '', trialEdition: false })
-      : undefined);
-  if (refusal || !product) return refusal as Refusal;
+): Decision<Client, Requested> {
   const at = ctx.now.toISOString();
   const assignment: Assignment = {
     assignmentId,
-    request,
-    product: { sku: product.sku, familyCode: product.familyCode ?? '', trialEdition: false },
-    lines: [
-      { sku: request.sku, termMonths: request.termMonths, quantity: request.quantity },
-      ...request.modules.map((m) => ({ sku: m.sku, termMonths: request.termMonths, quantity: m.quantity })),
-    ],
+    ...plan,
     status: 'pending',
     code: null,
     reason: null,
@@ -291,8 +216,53 @@ export function requestAssignment(
     clientId: client.clientId,
     lines: assignment.lines,
     requestedAt: at,
+    ...(plan.kind === 'assignment' ? {} : { kind: plan.kind }),
   };
   return { state: next, events: [draft(next, ContractsEvents.assignmentRequested, data, ctx)], result: { assignment, replayed: false } };
+}
+
+/**
+ * C1, C2, C7: the first step of the assignment saga. Every check is made inside the client
+ * document, then the assignment waits for the pool (pending until `deadline`) and the pool is
+ * asked for every line at once. The same assignment id again answers what it started, or is
+ * refused when it came with another request.
+ */
+export function requestAssignment(
+  client: Client | null,
+  assignmentId: string,
+  request: AssignmentRequest,
+  lookup: SkuLookup,
+  timeoutMs: number,
+  ctx: ChangeContext,
+): Decision<Client, Requested> | Refusal {
+  if (!client) return refuse('not-found', ContractsCodes.clientNotFound, 'no such client');
+  const replay = existingSaga(client, assignmentId, { kind: 'assignment', request, target: null });
+  if (replay) return replay;
+  const today = todayOf(ctx);
+  const product = lookup(request.sku);
+  const refusal =
+    productRefusal(client, request, product) ??
+    (product ? modulesRefusal(client, request, product, lookup, today) : undefined) ??
+    (product
+      ? familyRefusal(heldProducts(client, ctx.now), { sku: product.sku, familyCode: product.familyCode ?? '', trialEdition: false })
+      : undefined);
+  if (refusal || !product) return refusal as Refusal;
+  return openSaga(
+    client,
+    assignmentId,
+    {
+      kind: 'assignment',
+      request,
+      target: null,
+      product: { sku: product.sku, familyCode: product.familyCode ?? '', trialEdition: false },
+      lines: [
+        { sku: request.sku, termMonths: request.termMonths, quantity: request.quantity },
+        ...request.modules.map((m) => ({ sku: m.sku, termMonths: request.termMonths, quantity: m.quantity })),
+      ],
+    },
+    timeoutMs,
+    ctx,
+  );
 }
 
 /** Keeps every pending assignment and the newest settled ones, so the document stays bounded. */
@@ -303,7 +273,7 @@ function bounded(assignments: Assignment[]): Assignment[] {
   return assignments.filter((a) => !dropped.has(a.assignmentId));
 }
 
-const withAssignment = (client: Client, assignment: Assignment, ctx: ChangeContext): Client => ({
+export const withAssignment = (client: Client, assignment: Assignment, ctx: ChangeContext): Client => ({
   ...client,
   assignments: bounded(client.assignments.map((a) => (a.assignmentId === assignment.assignmentId ? assignment : a))),
   updatedAt: ctx.now.toISOString(),
@@ -326,21 +296,11 @@ function rejected(assignment: Assignment, code: string, reason: string, ctx: Cha
   return { ...assignment, status: 'rejected', code, reason, settledAt: ctx.now.toISOString() };
 }
 
-const dayStart = (day: CalendarDay): string => parseDay(day).toISOString();
-
 /** Adds contracts to the service of `sku` (opened with the assignment's terms when the client has none) and its modules. */
 function withContracts(client: Client, assignment: Assignment, product: Contract, modules: Contract[]): Service[] {
   const { request } = assignment;
   const current = client.services.find((s) => s.sku === request.sku);
-  const service: Service = current ?? {
-    sku: request.sku,
-    familyCode: assignment.product.familyCode,
-    trialEdition: assignment.product.trialEdition,
-    managementModel: request.managementModel,
-    autoRenew: request.autoRenew,
-    contracts: [],
-    modules: [],
-  };
+  const service: Service = current ?? emptyService(request.sku, assignment.product, request.managementModel, request.autoRenew);
   const held = [...service.modules];
   for (const contract of modules) {
     const index = held.findIndex((m) => m.sku === contract.sku);
@@ -358,14 +318,48 @@ export type ActivationResult =
   | { outcome: 'rejected-again'; code: string }
   | { outcome: 'ignored' };
 
+/** The pool is told which contracts its reserved licenses back: it commits them (reserved → assigned). */
+export function activation(client: Client, assignment: Assignment, contracts: readonly Contract[], termMonths: Term, ctx: ChangeContext): EventDraft {
+  const data: ContractActivatedV1 = {
+    assignmentId: assignment.assignmentId,
+    partnerId: client.partnerId,
+    clientId: client.clientId,
+    contracts: contracts.map((c) => ({
+      contractId: c.contractId,
+      sku: c.sku,
+      termMonths,
+      quantity: c.licenses,
+      startsAt: dayStart(c.startsOn),
+      endsAt: dayStart(c.endsOn),
+    })),
+    activatedAt: ctx.now.toISOString(),
+    ...(assignment.kind === 'assignment' ? {} : { kind: assignment.kind }),
+  };
+  return draft(client, ContractsEvents.contractActivated, data, ctx);
+}
+
+/**
+ * What the kinds of saga other than a new assignment do (client.sagas.ts): `apply` when the pool
+ * reserved their lines, `failed` when they end without them (a failed auto-renewal enters grace).
+ */
+export interface SagaHooks {
+  apply: (client: Client, assignment: Assignment, ctx: ChangeContext) => { state: Client; events: EventDraft[]; contracts: Contract[] } | Refusal;
+  failed: (client: Client, assignment: Assignment, code: string, reason: string, ctx: ChangeContext) => Decision<Client, unknown>;
+}
+
 /**
  * C2: the pool reserved every line. Unless the deadline passed (then the saga times out here
  * and now) or C1 no longer holds, the contracts start today for the term (a monthly one ends
  * on the 1st of the next month) and the modules share the product's dates (C7). A reservation
  * for an assignment that has already ended, or that this client never asked for, is refused
- * again so the pool releases it.
+ * again so the pool releases it. Other kinds of saga are applied by `apply`.
  */
-export function activateAssignment(client: Client, assignmentId: string, ctx: ChangeContext): Decision<Client, ActivationResult> {
+export function activateAssignment(
+  client: Client,
+  assignmentId: string,
+  ctx: ChangeContext,
+  hooks?: SagaHooks,
+): Decision<Client, ActivationResult> {
   const assignment = client.assignments.find((a) => a.assignmentId === assignmentId);
   if (!assignment || assignment.status === 'rejected') {
     const code = assignment?.code ?? ContractsCodes.unknownAssignment;
@@ -375,18 +369,24 @@ export function activateAssignment(client: Client, assignmentId: string, ctx: Ch
   }
   if (assignment.status === 'activated') return unchanged({ outcome: 'ignored' });
   const today = todayOf(ctx);
-  const refusal =
+  const timedOut =
     ctx.now.toISOString() >= assignment.deadline
       ? refuse('conflict', ContractsCodes.timeout, `the pool answered after the deadline (${assignment.deadline})`)
-      : familyRefusal(heldProducts({ ...client, assignments: [] }, ctx.now), assignment.product);
-  if (refusal) {
-    const next = withAssignment(client, rejected(assignment, refusal.code, refusal.message, ctx), ctx);
-    return {
-      state: next,
-      events: [rejection(next, assignmentId, refusal.code, refusal.message, ctx)],
-      result: { outcome: 'rejected', code: refusal.code },
-    };
+      : undefined;
+  if (!timedOut && assignment.kind !== 'assignment' && hooks) {
+    const applied = hooks.apply(client, assignment, ctx);
+    if (!('refused' in applied)) {
+      const done: Assignment = { ...assignment, status: 'activated', contractIds: applied.contracts.map((c) => c.contractId), settledAt: ctx.now.toISOString() };
+      return {
+        state: withAssignment(applied.state, done, ctx),
+        events: applied.events,
+        result: { outcome: 'activated', contracts: applied.contracts },
+      };
+    }
+    return rejectedNow(client, assignment, applied, ctx, hooks);
   }
+  const refusal = timedOut ?? familyRefusal(heldProducts({ ...client, assignments: [] }, ctx.now), assignment.product);
+  if (refusal) return rejectedNow(client, assignment, refusal, ctx, hooks);
   const endsOn = endOfTerm(today, assignment.request.termMonths);
   const contracts: Contract[] = assignment.lines.map((line, i) => ({
     contractId: `${assignmentId}-${i + 1}`,
@@ -406,22 +406,27 @@ export function activateAssignment(client: Client, assignmentId: string, ctx: Ch
     settledAt: ctx.now.toISOString(),
   };
   const next = { ...withAssignment(client, activated, ctx), services: withContracts(client, assignment, product, modules) };
-  const data: ContractActivatedV1 = {
-    assignmentId,
-    partnerId: client.partnerId,
-    clientId: client.clientId,
-    contracts: contracts.map((c) => ({
-      contractId: c.contractId,
-      sku: c.sku,
-      termMonths: assignment.request.termMonths,
-      quantity: c.licenses,
-      startsAt: dayStart(c.startsOn),
-      endsAt: dayStart(c.endsOn),
-    })),
-    activatedAt: ctx.now.toISOString(),
+  const converted = convertTrials(next, assignment.request.sku, ctx);
+  return {
+    state: converted.state,
+    events: [activation(next, assignment, contracts, assignment.request.termMonths, ctx), ...converted.events],
+    result: { outcome: 'activated', contracts },
   };
-  return { state: next, events: [draft(next, ContractsEvents.contractActivated, data, ctx)], result: { outcome: 'activated', contracts } };
 }
+
+/** A saga refused when the pool answered: it ends, and the pool releases what it reserved. */
+function rejectedNow(client: Client, assignment: Assignment, refusal: Refusal, ctx: ChangeContext, hooks?: SagaHooks): Decision<Client, ActivationResult> {
+  const next = withAssignment(client, rejected(assignment, refusal.code, refusal.message, ctx), ctx);
+  const failed = sagaFailed(next, assignment, refusal.code, refusal.message, ctx, hooks);
+  return {
+    state: failed.state ?? next,
+    events: [rejection(next, assignment.assignmentId, refusal.code, refusal.message, ctx), ...(failed.events ?? [])],
+    result: { outcome: 'rejected', code: refusal.code },
+  };
+}
+
+const sagaFailed = (client: Client, assignment: Assignment, code: string, reason: string, ctx: ChangeContext, hooks?: SagaHooks): Decision<Client, unknown> =>
+  hooks?.failed ? hooks.failed(client, assignment, code, reason, ctx) : { result: undefined };
 
 export type SettleResult = 'rejected' | 'ignored' | 'unknown';
 
@@ -431,11 +436,14 @@ export function rejectAssignment(
   assignmentId: string,
   answer: { code: string; reason: string },
   ctx: ChangeContext,
+  hooks?: SagaHooks,
 ): Decision<Client, SettleResult> {
   const assignment = client.assignments.find((a) => a.assignmentId === assignmentId);
   if (!assignment) return unchanged('unknown');
   if (assignment.status !== 'pending') return unchanged('ignored');
-  return { state: withAssignment(client, rejected(assignment, answer.code, answer.reason, ctx), ctx), result: 'rejected' };
+  const next = withAssignment(client, rejected(assignment, answer.code, answer.reason, ctx), ctx);
+  const failed = sagaFailed(next, assignment, answer.code, answer.reason, ctx, hooks);
+  return { state: failed.state ?? next, events: failed.events ?? [], result: 'rejected' };
 }
 
 /**
@@ -443,7 +451,7 @@ export function rejectAssignment(
  * CONTRACTS.TIMEOUT, and the pool is told so it releases what it may have reserved meanwhile.
  * Returns the ids timed out (none: nothing changes).
  */
-export function timeOutAssignments(client: Client, ctx: ChangeContext): Decision<Client, string[]> {
+export function timeOutAssignments(client: Client, ctx: ChangeContext, hooks?: SagaHooks): Decision<Client, string[]> {
   const now = ctx.now.toISOString();
   const overdue = client.assignments.filter((a) => a.status === 'pending' && a.deadline <= now);
   if (overdue.length === 0) return unchanged([]);
@@ -453,14 +461,17 @@ export function timeOutAssignments(client: Client, ctx: ChangeContext): Decision
     const reason = `the pool did not answer by ${assignment.deadline}`;
     next = withAssignment(next, rejected(assignment, ContractsCodes.timeout, reason, ctx), ctx);
     events.push(rejection(next, assignment.assignmentId, ContractsCodes.timeout, reason, ctx, assignment.correlationId));
+    const failed = sagaFailed(next, assignment, ContractsCodes.timeout, reason, ctx, hooks);
+    next = failed.state ?? next;
+    events.push(...(failed.events ?? []));
   }
   return { state: next, events, result: overdue.map((a) => a.assignmentId) };
 }
 
 /**
  * The pool could not back an activation (its reservation was released and the stock is gone):
- * the contracts it names are cancelled, without recovery since no license was taken. Returns
- * the contracts cancelled by this call.
+ * the contracts it names are cancelled, without recovery since no license was taken, and a
+ * contract-ended says so (nothing leaves the pool's `assigned`). Returns the contracts cancelled.
  */
 export function cancelUnbackedContracts(
   client: Client,
@@ -470,22 +481,36 @@ export function cancelUnbackedContracts(
   ctx: ChangeContext,
 ): Decision<Client, string[]> {
   const named = new Set(contractIds);
+  const today = todayOf(ctx);
+  const events: EventDraft[] = [];
   const cancelled: string[] = [];
-  const cancel = (contracts: Contract[]) =>
-    contracts.map((c) => {
-      if (!named.has(c.contractId) || c.cancelled) return c;
+  const services = client.services.map((s) => {
+    const ending = contractsOf(s).filter((c) => named.has(c.contractId));
+    if (ending.length === 0) return s;
+    for (const c of ending) {
       cancelled.push(c.contractId);
-      return { ...c, cancelled: true };
-    });
-  const services = client.services.map((s) => ({
-    ...s,
-    contracts: cancel(s.contracts),
-    modules: s.modules.map((m) => ({ ...m, contracts: cancel(m.contracts) })),
-  }));
+      const data: ContractEndedV1 = {
+        partnerId: client.partnerId,
+        clientId: client.clientId,
+        sku: c.sku,
+        contractId: c.contractId,
+        reason: 'cancelled',
+        lines: linesOf(c),
+        unassigned: [],
+        cause: answer.code,
+        endedOn: today,
+        endedAt: ctx.now.toISOString(),
+      };
+      events.push(draft(client, ContractsEvents.contractEnded, data, ctx));
+    }
+    return endContracts(s, new Set(ending.map((c) => c.contractId)), 'cancelled', today);
+  });
   if (cancelled.length === 0) return unchanged([]);
   const at = ctx.now.toISOString();
   const assignments = client.assignments.map((a) =>
     a.assignmentId === assignmentId ? { ...a, cancellation: { code: answer.code, reason: answer.reason, at } } : a,
   );
-  return { state: { ...client, services, assignments, updatedAt: at }, result: cancelled };
+  return { state: { ...client, services, assignments, updatedAt: at }, events, result: cancelled };
 }
+
+export { contractStatus };

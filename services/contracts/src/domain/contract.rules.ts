@@ -30,6 +30,14 @@ export interface Contract {
   /** Set on a trial edition's contract (C10), null on a paid one. */
   trial: { extended: boolean } | null;
   cancelled: boolean;
+  /** Monthly licenses of this contract that lapsed in the pool (M4): they no longer count as assigned there. */
+  lapsed?: number;
+  /** The event whose lapse sent this monthly contract into grace. */
+  lapsedBy?: string;
+  /** The end date whose grace period was announced (contract-entered-grace). */
+  graceFor?: CalendarDay;
+  /** The auto-renewal saga started at its end date, while the pool answers. */
+  renewingBy?: string;
 }
 
 export type ContractStatus = 'active' | 'in-grace' | 'expired' | 'cancelled';
@@ -129,7 +137,7 @@ export interface Grouping {
   replaced: string[];
 }
 
-function mergeTerms(lines: readonly TermLicenses[]): TermLicenses[] {
+export function mergeTerms(lines: readonly TermLicenses[]): TermLicenses[] {
   const byTerm = new Map<Term, number>();
   for (const line of lines) byTerm.set(line.termMonths, (byTerm.get(line.termMonths) ?? 0) + line.quantity);
   return [...byTerm].sort(([a], [b]) => a - b).map(([termMonths, quantity]) => ({ termMonths, quantity }));

@@ -30,6 +30,21 @@ export const ContractsCodes = {
   timeout: 'CONTRACTS.TIMEOUT',
   unknownAssignment: 'CONTRACTS.UNKNOWN_ASSIGNMENT',
   invalidCursor: 'CONTRACTS.INVALID_CURSOR',
+  serviceNotFound: 'CONTRACTS.SERVICE_NOT_FOUND',
+  serviceBusy: 'CONTRACTS.SERVICE_BUSY',
+  groupingRequired: 'CONTRACTS.GROUPING_REQUIRED',
+  changeNotAllowed: 'CONTRACTS.CHANGE_NOT_ALLOWED',
+  changeTargetHeld: 'CONTRACTS.CHANGE_TARGET_HELD',
+  monthlyRenewsWithPoints: 'CONTRACTS.MONTHLY_RENEWS_WITH_POINTS',
+  inGrace: 'CONTRACTS.IN_GRACE',
+  noContractInForce: 'CONTRACTS.NO_CONTRACT_IN_FORCE',
+  contractNotFound: 'CONTRACTS.CONTRACT_NOT_FOUND',
+  notCancellable: 'CONTRACTS.NOT_CANCELLABLE',
+  deviceNotFound: 'CONTRACTS.DEVICE_NOT_FOUND',
+  trialNotFound: 'CONTRACTS.TRIAL_NOT_FOUND',
+  trialRunning: 'CONTRACTS.TRIAL_RUNNING',
+  notATrialEdition: 'CONTRACTS.NOT_A_TRIAL_EDITION',
+  nothingToChange: 'CONTRACTS.NOTHING_TO_CHANGE',
 } as const;
 
 export type ContractsCode = (typeof ContractsCodes)[keyof typeof ContractsCodes];
