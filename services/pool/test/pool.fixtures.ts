@@ -7,6 +7,9 @@ import {
   type AssignmentRequestedV1,
   type CloudEvent,
   type ContractActivatedV1,
+  type ContractEndedV1,
+  type ContractRenewedV1,
+  type ContractsSagaKind,
   type ExchangeDebitedV1,
   type LicenseLine,
   type LicensesRecoveredV1,
@@ -41,19 +44,26 @@ export const line = (sku: string, termMonths: LicenseLine['termMonths'], quantit
 const draft = <T extends { partnerId: string }>(type: string, subject: string, data: T, correlationId?: string): CloudEvent<T> =>
   createEvent({ type, subject, partnerId: data.partnerId, data, correlationId });
 
-export const assignmentRequested = (partnerId: string, assignmentId: string, lines: LicenseLine[], correlationId?: string) =>
+export const assignmentRequested = (
+  partnerId: string,
+  assignmentId: string,
+  lines: LicenseLine[],
+  correlationId?: string,
+  kind?: ContractsSagaKind,
+) =>
   draft<AssignmentRequestedV1>(
     ContractsEvents.assignmentRequested,
     'client-1',
-    { assignmentId, partnerId, clientId: 'client-1', lines, requestedAt: new Date().toISOString() },
+    { assignmentId, partnerId, clientId: 'client-1', ...(kind ? { kind } : {}), lines, requestedAt: new Date().toISOString() },
     correlationId,
   );
 
-export const contractActivated = (partnerId: string, assignmentId: string, lines: LicenseLine[]) =>
+export const contractActivated = (partnerId: string, assignmentId: string, lines: LicenseLine[], kind?: ContractsSagaKind) =>
   draft<ContractActivatedV1>(ContractsEvents.contractActivated, 'client-1', {
     assignmentId,
     partnerId,
     clientId: 'client-1',
+    ...(kind ? { kind } : {}),
     contracts: lines.map((l, i) => ({
       ...l,
       contractId: `${assignmentId}-k${i}`,
@@ -100,3 +110,103 @@ export const monthlyLapsed = (partnerId: string, month: string, lines: { sku: st
     lapsedAt: new Date().toISOString(),
     renewalId: `renewal:${month}`,
   });
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** A contract ended; `unassigned` defaults to every line it held. */
+export const contractEnded = (
+  partnerId: string,
+  contractId: string,
+  reason: ContractEndedV1['reason'],
+  lines: LicenseLine[],
+  unassigned: LicenseLine[] = lines,
+  extra: Partial<ContractEndedV1> = {},
+) =>
+  draft<ContractEndedV1>(ContractsEvents.contractEnded, 'client-1', {
+    partnerId,
+    clientId: 'client-1',
+    sku: lines[0]?.sku ?? 'EP-PRO',
+    contractId,
+    reason,
+    lines,
+    unassigned,
+    endedOn: today(),
+    endedAt: new Date().toISOString(),
+    ...extra,
+  });
+
+/** A contract renewed from the pool by the assignment saga `renewalId`; the term it used up leaves assigned. */
+export const contractRenewed = (partnerId: string, contractId: string, renewalId: string, lines: LicenseLine[], unassigned: LicenseLine[] = lines) =>
+  draft<ContractRenewedV1>(ContractsEvents.contractRenewed, 'client-1', {
+    partnerId,
+    clientId: 'client-1',
+    sku: lines[0]?.sku ?? 'EP-PRO',
+    contractId,
+    termMonths: lines[0]?.termMonths ?? 12,
+    source: 'renewal',
+    renewalId,
+    // The pool reads neither date.
+    previousEndsOn: '2030-03-01',
+    endsOn: '2031-03-01',
+    lines,
+    unassigned,
+    renewedAt: new Date().toISOString(),
+  });
+
+/** Bucket counts, as a stock line or a ledger movement of the pool's HTTP API shows them. */
+interface Buckets {
+  available: number;
+  reserved: number;
+  assigned: number;
+}
+
+export interface PoolInvariant {
+  /** Σ(available + reserved + assigned) over the partner's stock lines. */
+  held: number;
+  /** Σ of what entered: purchases, points exchanges, recoveries. */
+  credited: number;
+  /** Σ of what lapsed (M4), from any bucket. */
+  expired: number;
+  /** Σ of what left assigned when contracts ended or were renewed. */
+  unassigned: number;
+  /** held = credited − expired − unassigned */
+  holds: boolean;
+}
+
+const total = (items: Buckets[]): number => items.reduce((n, m) => n + m.available + m.reserved + m.assigned, 0);
+
+/**
+ * The pool invariant, for one partner: Σ(available + reserved + assigned) = Σ credited −
+ * Σ expired − Σ unassigned, the stock from the pool itself and the rest from its own ledger.
+ * Reservations, commits and releases only move licenses between buckets.
+ */
+export function poolInvariant(lines: Buckets[], movements: (Buckets & { reason: string })[]): PoolInvariant {
+  const by = (...reasons: string[]) => movements.filter((m) => reasons.includes(m.reason));
+  const held = total(lines);
+  const credited = total(by('purchase', 'points', 'recovery'));
+  // 0 − x rather than −x: an empty sum would be −0, which toEqual tells from 0.
+  const expired = 0 - total(by('expired'));
+  const unassigned = 0 - total(by('unassigned'));
+  return { held, credited, expired, unassigned, holds: held === credited - expired - unassigned };
+}
+
+/**
+ * Reads a partner's stock (`GET …/pool`) and its whole ledger (`GET …/pool/movements`, every page)
+ * through `get` (a JSON GET with the caller's credentials, in process or over the network) and
+ * computes the pool invariant. The ledger trails the pool by the projection's lag: wait for it to
+ * catch up (or retry) before asserting.
+ */
+export async function readPoolInvariant(get: (path: string) => Promise<unknown>, partnerId: string): Promise<PoolInvariant> {
+  const pool = (await get(`/partners/${partnerId}/pool`)) as { lines: Buckets[] };
+  const movements: (Buckets & { reason: string })[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = (await get(`/partners/${partnerId}/pool/movements?limit=200${cursor ? `&cursor=${cursor}` : ''}`)) as {
+      items: (Buckets & { reason: string })[];
+      nextCursor: string | null;
+    };
+    movements.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return poolInvariant(pool.lines, movements);
+}

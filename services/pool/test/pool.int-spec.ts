@@ -16,10 +16,13 @@ import {
   CATALOG_SKUS,
   catalogEvents,
   contractActivated,
+  contractEnded,
+  contractRenewed,
   exchangeDebited,
   licensesRecovered,
   line,
   monthlyLapsed,
+  readPoolInvariant,
 } from './pool.fixtures';
 
 // A short reservation timeout so the timeout path runs within the test; the sweep is rare until
@@ -351,6 +354,104 @@ describe('credits and expiry', () => {
     const [expired] = await waitForPoolEvent(PoolEvents.stockExpired, (d) => d.partnerId === 'p-a');
     expect(expired?.data).toMatchObject({ reference: 'renewal:2030-01', lines: [{ sku: 'EP-PRO', quantity: 4, removed: 4, shortfall: 0 }] });
     expect(lineOf(await stock('p-a'), 'EP-PRO', 1)).toMatchObject({ available: 2 });
+  });
+});
+
+describe('C9, C3 licenses leave assigned when contracts end or are renewed', () => {
+  /** The pool invariant, once the ledger has every pool event published so far. */
+  const invariant = async (partnerId: string) => {
+    await eventually(() => caughtUp(admin, `${names.prefix}pool-ledger`, poolTopic));
+    const headers = await token(partnerId);
+    return readPoolInvariant(async (path) => (await call('GET', path, headers)).body, partnerId);
+  };
+
+  it('purchase → reserve → commit → cancel with a recovery → renewal: the pool invariant holds after each step', async () => {
+    const p = 'p-u';
+    await buy(p, 'u-order', [line('EP-PRO', 12, 10), line('EP-ENC', 12, 4)]);
+    await waitForPoolEvent(PoolEvents.stockCredited, (d) => d.creditId === 'u-order');
+    expect(await invariant(p)).toEqual({ held: 14, credited: 14, expired: 0, unassigned: 0, holds: true });
+
+    const sold = [line('EP-PRO', 12, 3), line('EP-ENC', 12, 2)];
+    await publisher.publish([assignmentRequested(p, 'u-a1', sold)]);
+    await waitForPoolEvent(PoolEvents.licensesReserved, (d) => d.assignmentId === 'u-a1');
+    expect(await invariant(p)).toEqual({ held: 14, credited: 14, expired: 0, unassigned: 0, holds: true });
+
+    await publisher.publish([contractActivated(p, 'u-a1', sold)]);
+    await waitForPoolEvent(PoolEvents.reservationCommitted, (d) => d.assignmentId === 'u-a1');
+    expect(lineOf(await stock(p), 'EP-PRO', 12)).toMatchObject({ available: 7, reserved: 0, assigned: 3 });
+    expect(await invariant(p)).toEqual({ held: 14, credited: 14, expired: 0, unassigned: 0, holds: true });
+
+    // C5 cancellation: the contract's 3 licenses leave assigned, 2 of them come back as recovered stock.
+    const cancelled = contractEnded(p, 'u-a1-k0', 'cancelled', [line('EP-PRO', 12, 3)]);
+    await publisher.publish([cancelled, licensesRecovered(p, 'u-rec', [line('EP-PRO', 12, 2)])]);
+    const [unassigned] = await waitForPoolEvent(PoolEvents.licensesUnassigned, (d) => d.contractId === 'u-a1-k0');
+    expect(unassigned).toMatchObject({
+      partnerid: p,
+      causationid: cancelled.id,
+      correlationid: cancelled.correlationid,
+      data: {
+        clientId: 'client-1',
+        reason: 'cancelled',
+        reference: cancelled.id,
+        lines: [{ sku: 'EP-PRO', termMonths: 12, quantity: 3, removed: 3, shortfall: 0 }],
+        movements: [{ sku: 'EP-PRO', termMonths: 12, available: 0, reserved: 0, assigned: -3 }],
+      },
+    });
+    await waitForPoolEvent(PoolEvents.stockCredited, (d) => d.creditId === 'u-rec');
+    expect(lineOf(await stock(p), 'EP-PRO', 12)).toMatchObject({ available: 9, reserved: 0, assigned: 0 });
+    expect(await invariant(p)).toEqual({ held: 13, credited: 16, expired: 0, unassigned: 3, holds: true });
+
+    // C3 renewal: the same reserve/commit saga buys the new term; then the term used up leaves assigned.
+    const renewal = [line('EP-ENC', 12, 2)];
+    await publisher.publish([assignmentRequested(p, 'u-r1', renewal, undefined, 'renewal')]);
+    await waitForPoolEvent(PoolEvents.licensesReserved, (d) => d.assignmentId === 'u-r1');
+    expect(await invariant(p)).toEqual({ held: 13, credited: 16, expired: 0, unassigned: 3, holds: true });
+    await publisher.publish([contractActivated(p, 'u-r1', renewal, 'renewal')]);
+    await waitForPoolEvent(PoolEvents.reservationCommitted, (d) => d.assignmentId === 'u-r1');
+    expect(lineOf(await stock(p), 'EP-ENC', 12)).toMatchObject({ available: 0, reserved: 0, assigned: 4 });
+    expect(await invariant(p)).toEqual({ held: 13, credited: 16, expired: 0, unassigned: 3, holds: true });
+    await publisher.publish([contractRenewed(p, 'u-a1-k1', 'u-r1', renewal)]);
+    const [renewed] = await waitForPoolEvent(PoolEvents.licensesUnassigned, (d) => d.contractId === 'u-a1-k1');
+    expect(renewed?.data).toMatchObject({ reason: 'renewed', lines: [{ sku: 'EP-ENC', termMonths: 12, quantity: 2, removed: 2, shortfall: 0 }] });
+    expect(lineOf(await stock(p), 'EP-ENC', 12)).toMatchObject({ available: 0, reserved: 0, assigned: 2 });
+    expect(await invariant(p)).toEqual({ held: 11, credited: 16, expired: 0, unassigned: 5, holds: true });
+
+    // P4: the ledger names each unassignment by contract and why, and asOf now includes them.
+    const movements = (await call('GET', `/partners/${p}/pool/movements?limit=200`, await token(p))).body?.items as Json[];
+    expect(movements.filter((m) => m.reason === 'unassigned').map((m) => [m.reference, m.detail, m.sku, m.assigned])).toEqual([
+      ['u-a1-k0', 'cancelled', 'EP-PRO', -3],
+      ['u-a1-k1', 'renewed', 'EP-ENC', -2],
+    ]);
+    const now = await stock(p);
+    const asOf = new Date().toISOString();
+    expect((await call('GET', `/partners/${p}/pool?asOf=${encodeURIComponent(asOf)}`, await token(p))).body?.lines).toEqual(now.lines);
+  });
+
+  it('P3 takes out only what is assigned and reports the shortfall; a redelivery, a grouping and empty lines change nothing', async () => {
+    const p = 'p-u2';
+    await buy(p, 'u2-order', [line('EP-PRO', 12, 5)]);
+    await publisher.publish([assignmentRequested(p, 'u2-a1', [line('EP-PRO', 12, 3)])]);
+    await waitForPoolEvent(PoolEvents.licensesReserved, (d) => d.assignmentId === 'u2-a1');
+    await publisher.publish([contractActivated(p, 'u2-a1', [line('EP-PRO', 12, 3)])]);
+    await waitForPoolEvent(PoolEvents.reservationCommitted, (d) => d.assignmentId === 'u2-a1');
+
+    const expired = contractEnded(p, 'u2-a1-k0', 'expired', [line('EP-PRO', 12, 4)]);
+    const grouped = contractEnded(p, 'u2-old', 'grouped', [line('EP-PRO', 12, 1)], [], { groupedInto: 'u2-a1-k0' });
+    const trial = contractEnded(p, 'u2-trial', 'expired', [line('EP-TRIAL', 12, 1)], []);
+    await publisher.publish([expired, expired, grouped, trial, expired]);
+    const [first] = await waitForPoolEvent(PoolEvents.licensesUnassigned, (d) => d.contractId === 'u2-a1-k0');
+    expect(first?.data).toMatchObject({
+      reason: 'expired',
+      lines: [{ sku: 'EP-PRO', termMonths: 12, quantity: 4, removed: 3, shortfall: 1 }],
+      movements: [{ sku: 'EP-PRO', termMonths: 12, available: 0, reserved: 0, assigned: -3 }],
+    });
+    // Everything above was consumed once a later marker is answered (one partition per partner).
+    await publisher.publish([assignmentRequested(p, 'u2-marker', [line('PATCH', 12, 1)])]);
+    await waitForPoolEvent(PoolEvents.reservationRejected, (d) => d.assignmentId === 'u2-marker');
+    expect(poolEvents(PoolEvents.licensesUnassigned, (d) => d.partnerId === p)).toHaveLength(1);
+    expect(lineOf(await stock(p), 'EP-PRO', 12)).toMatchObject({ available: 2, reserved: 0, assigned: 0 });
+    expect(await invariant(p)).toEqual({ held: 2, credited: 5, expired: 0, unassigned: 3, holds: true });
+    expect(tap.messages.filter((m) => m.topic.endsWith('.dlq') && m.key === p)).toEqual([]);
   });
 });
 
