@@ -89,6 +89,8 @@ export interface PlatformConfig {
   /** Prefixes BullMQ keys in Redis. */
   queuePrefix: string;
   outboxSweepMs: number;
+  /** How often a process checks that the BullMQ job schedulers it declared still exist in Redis. */
+  schedulersCheckMs: number;
   consumerMaxAttempts: number;
   consumerConcurrency: number;
   consumerSessionTimeoutMs: number;
@@ -124,6 +126,7 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     redisUrl: env.string('REDIS_URL', { pattern: /^rediss?:\/\// }),
     queuePrefix: env.string('QUEUE_PREFIX', { default: 'licensing', pattern: /^[a-zA-Z0-9:_-]+$/ }),
     outboxSweepMs: env.int('OUTBOX_SWEEP_MS', { default: 2000, min: 50 }),
+    schedulersCheckMs: env.int('SCHEDULERS_CHECK_MS', { default: 60_000, min: 100, max: 3600 * 1000 }),
     consumerMaxAttempts: env.int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1, max: 100 }),
     consumerConcurrency: env.int('CONSUMER_PARTITIONS_CONCURRENCY', { default: 3, min: 1, max: 100 }),
     consumerSessionTimeoutMs: env.int('CONSUMER_SESSION_TIMEOUT_MS', { default: 30_000, min: 6_000, max: 300_000 }),

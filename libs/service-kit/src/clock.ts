@@ -9,6 +9,9 @@ const DURATION = /^([1-9][0-9]{0,5})([dhms])$/;
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
 /** How often a process re-reads the offset, in case it missed an announcement. */
 const REFRESH_MS = 5000;
+/** Raises the stored offset to ARGV[1], never lowers it. */
+const RAISE_OFFSET =
+  "local v = tonumber(redis.call('GET', KEYS[1]) or '0') if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 0";
 
 /** `30d`, `12h`, `90m`, `45s` in milliseconds; undefined for anything else. */
 export function parseDuration(text: string): number | undefined {
@@ -88,7 +91,11 @@ export class PlatformClock implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async refresh(): Promise<void> {
-    this.observe(Number((await this.redis?.get(this.config.clockKey)) ?? 0));
+    if (!this.redis) return;
+    const stored = Number((await this.redis.get(this.config.clockKey)) ?? 0);
+    this.observe(stored);
+    // A Redis that came back empty lost the offset; the processes still running put it back.
+    if (stored < this.offsetMs) await this.redis.eval(RAISE_OFFSET, 1, this.config.clockKey, String(this.offsetMs));
   }
 
   /** Offsets only grow: an old announcement or a stale read never moves the clock back. */

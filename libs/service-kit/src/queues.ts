@@ -12,25 +12,49 @@ export const jobIdOf = (...parts: string[]): string => parts.map(encodeURICompon
 
 type Repeat = { every: number } | { pattern: string; tz?: string };
 
+/** A periodic job a process declared: what it re-asserts whenever Redis may have lost it. */
+interface Declared {
+  queue: Queue;
+  schedulerId: string;
+  repeat: Repeat;
+  name: string;
+  data: unknown;
+}
+
 /**
  * The one way a deadline is scheduled. The deadline itself lives in the aggregate (DESIGN.md
  * §4); a delayed job is only a reminder to look, keyed by the business key so scheduling it
  * twice is harmless, and a periodic sweep catches whatever a lost job missed. When the platform
  * clock is moved forward, every sweep this process declared runs at once (DESIGN §8), so what
  * fell due is handled within seconds whatever the delayed jobs think.
+ *
+ * The sweeps must not live only in Redis: a Redis that restarts empty (or is flushed) loses every
+ * job scheduler, and nothing would re-create them until a process restarts. So each process
+ * re-asserts the schedulers it declared when its Redis connection is ready again after a loss,
+ * and every `schedulersCheckMs` (an existence check, an upsert only when one is missing).
  */
 @Injectable()
-export class Deadlines implements OnModuleInit {
-  private readonly sweeps: { queue: Queue; schedulerId: string; name: string; data: unknown }[] = [];
+export class Deadlines implements OnModuleInit, OnApplicationShutdown {
+  private readonly declared: Declared[] = [];
+  private readonly watched = new Set<Queue>();
+  private timer?: NodeJS.Timeout;
+  private checking?: Promise<void>;
 
   constructor(
     @InjectClock() private readonly clock: Clock,
     private readonly platformClock: PlatformClock,
+    @InjectConfig() private readonly config: PlatformConfig,
     @InjectLogger() private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
     this.platformClock.onAdvance((offsetMs) => void this.sweepNow(offsetMs));
+    this.timer = setInterval(() => void this.reassert('periodic check'), this.config.schedulersCheckMs);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
   }
 
   /**
@@ -45,16 +69,54 @@ export class Deadlines implements OnModuleInit {
 
   /**
    * A periodic job (a sweep, a monthly run): `{ every: ms }` or a cron `{ pattern, tz }`. Upserted
-   * by id, so every worker instance declaring it leaves one scheduler.
+   * by id, so every worker instance declaring it leaves one scheduler; re-asserted by this
+   * process for as long as it runs.
    */
   async repeat<T>(queue: Queue<T>, schedulerId: string, repeat: Repeat, name: string, data: T): Promise<void> {
-    await (queue as Queue).upsertJobScheduler(schedulerId, repeat, { name, data, opts: { removeOnComplete: 100, removeOnFail: 100 } });
-    this.sweeps.push({ queue: queue as Queue, schedulerId, name, data });
+    const entry: Declared = { queue: queue as Queue, schedulerId, repeat, name, data };
+    await this.upsert(entry);
+    this.declared.push(entry);
+    await this.watch(entry.queue);
+  }
+
+  /** The scheduler ids this process keeps alive (for tests and diagnostics). */
+  get schedulers(): string[] {
+    return this.declared.map((d) => `${d.queue.name}/${d.schedulerId}`);
+  }
+
+  /** Creates each declared scheduler that Redis no longer has; one run at a time. */
+  reassert(why: string): Promise<void> {
+    this.checking ??= (async () => {
+      try {
+        for (const entry of this.declared) {
+          if (await entry.queue.getJobScheduler(entry.schedulerId)) continue;
+          await this.upsert(entry);
+          this.logger.warn({ queue: entry.queue.name, schedulerId: entry.schedulerId, why }, 'job scheduler was missing in Redis: re-created');
+        }
+      } catch (error) {
+        // Redis is still away: the next reconnection or check tries again.
+        this.logger.debug({ err: error, why }, 'could not re-assert the job schedulers yet');
+      } finally {
+        this.checking = undefined;
+      }
+    })();
+    return this.checking;
+  }
+
+  private upsert({ queue, schedulerId, repeat, name, data }: Declared): Promise<unknown> {
+    return queue.upsertJobScheduler(schedulerId, repeat, { name, data, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  }
+
+  /** Every 'ready' of the queue's connection after the first follows a lost connection. */
+  private async watch(queue: Queue): Promise<void> {
+    if (this.watched.has(queue)) return;
+    this.watched.add(queue);
+    (await queue.client).on('ready', () => void this.reassert('redis reconnected'));
   }
 
   /** One run of each sweep per advance, however many instances saw it (the job id says which advance). */
   private async sweepNow(offsetMs: number): Promise<void> {
-    for (const { queue, schedulerId, name, data } of this.sweeps) {
+    for (const { queue, schedulerId, name, data } of this.declared) {
       const jobId = jobIdOf(schedulerId, 'clock-advance', String(offsetMs));
       await queue.add(name, data, { jobId, removeOnComplete: 100, removeOnFail: 100 }).catch((error: unknown) => {
         this.logger.warn({ err: error, schedulerId }, 'could not run a sweep after the clock advanced');
