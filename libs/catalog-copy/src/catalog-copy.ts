@@ -31,6 +31,8 @@ export interface CatalogSku {
   pointsPricePerMonth: number | null;
   /** For a product: the modules it accepts; empty for a module. */
   relatedSkus: string[];
+  /** For a product: the change table rows from it (C4); empty for a module. */
+  changes: { toSku: string; kind: 'upgrade' | 'downgrade' }[];
   version: number;
 }
 
@@ -50,6 +52,7 @@ export const catalogSkuSchema = new Schema<CatalogSku>(
     status: { type: String, required: true },
     pointsPricePerMonth: { type: Number, default: null },
     relatedSkus: { type: [String], default: [] },
+    changes: { type: [{ _id: false, toSku: String, kind: String }], default: [] },
     version: { type: Number, required: true },
   },
   { collection: CATALOG_SKUS, versionKey: false },
@@ -191,6 +194,7 @@ const fromProduct = ({ data: p }: CloudEvent<ProductUpdatedV1>): CatalogSku => (
   status: p.status,
   pointsPricePerMonth: p.pointsPricePerMonth,
   relatedSkus: p.moduleSkus,
+  changes: (p.changes ?? []).map((c) => ({ toSku: c.toSku, kind: c.kind })),
   version: p.version,
 });
 
@@ -205,5 +209,6 @@ const fromModule = ({ data: m }: CloudEvent<ModuleUpdatedV1>): CatalogSku => ({
   status: m.status,
   pointsPricePerMonth: m.pointsPricePerMonth,
   relatedSkus: [],
+  changes: [],
   version: m.version,
 });

@@ -13,11 +13,24 @@ import { RejectAssignmentHandler } from './commands/reject-assignment/reject-ass
 import { RejectAssignmentMessageController } from './commands/reject-assignment/reject-assignment.message.controller';
 import { RequestAssignmentHandler } from './commands/request-assignment/request-assignment.handler';
 import { RequestAssignmentHttpController } from './commands/request-assignment/request-assignment.http.controller';
+import { ApplyMonthlyHandler } from './commands/apply-monthly/apply-monthly.handler';
+import { ApplyMonthlyMessageController } from './commands/apply-monthly/apply-monthly.message.controller';
+import { ManageDevicesHandler } from './commands/manage-devices/manage-devices.handler';
+import { ManageDevicesHttpController } from './commands/manage-devices/manage-devices.http.controller';
+import { ManageServiceHandler } from './commands/manage-service/manage-service.handler';
+import { ManageServiceHttpController } from './commands/manage-service/manage-service.http.controller';
+import { ManageTrialsHandler } from './commands/manage-trials/manage-trials.handler';
+import { ManageTrialsHttpController } from './commands/manage-trials/manage-trials.http.controller';
+import { LifecycleProcessor } from './commands/run-lifecycle/lifecycle.processor';
+import { RunLifecycleHandler } from './commands/run-lifecycle/run-lifecycle.handler';
+import { ServiceSagasHandler } from './commands/service-sagas/service-sagas.handler';
+import { ServiceSagasHttpController } from './commands/service-sagas/service-sagas.http.controller';
+import { SagaStarter } from './commands/start-saga/saga-starter';
 import { AssignmentTimeoutsProcessor } from './commands/time-out-assignments/assignment-timeouts.processor';
 import { TimeOutAssignmentsHandler } from './commands/time-out-assignments/time-out-assignments.handler';
 import type { ContractsConfig } from './contracts.config';
 import { clientModel, ClientRepository } from './infrastructure/client.repository';
-import { ASSIGNMENT_TIMEOUTS_QUEUE } from './infrastructure/contracts.queues';
+import { ASSIGNMENT_TIMEOUTS_QUEUE, LIFECYCLE_QUEUE } from './infrastructure/contracts.queues';
 import { GetAssignmentHandler } from './queries/get-assignment/get-assignment.handler';
 import { GetAssignmentHttpController } from './queries/get-assignment/get-assignment.http.controller';
 import { GetClientsHandler } from './queries/get-clients/get-clients.handler';
@@ -31,7 +44,8 @@ export const CONTRACTS_API_DESCRIPTION =
 
 /**
  * Contracts: one document per client. Its consumer groups: `contracts-catalog` (its copy of the
- * catalog) and `contracts` (the pool's answers to the assignment saga).
+ * catalog) and `contracts` (the pool's answers to its sagas, the pool's monthly lapses and the
+ * points' monthly renewals).
  */
 @Module({})
 export class ContractsModule {
@@ -39,7 +53,7 @@ export class ContractsModule {
     return {
       module: ContractsModule,
       imports: [
-        ServiceKitModule.forRoot(config, { queues: [ASSIGNMENT_TIMEOUTS_QUEUE], ...options }),
+        ServiceKitModule.forRoot(config, { queues: [ASSIGNMENT_TIMEOUTS_QUEUE, LIFECYCLE_QUEUE], ...options }),
         MongooseModule.forFeature([clientModel]),
         CatalogCopyModule,
       ],
@@ -52,6 +66,11 @@ export class ContractsModule {
           ActivateAssignmentMessageController,
           RejectAssignmentMessageController,
           CancelUnbackedContractsMessageController,
+          ServiceSagasHttpController,
+          ManageServiceHttpController,
+          ManageDevicesHttpController,
+          ManageTrialsHttpController,
+          ApplyMonthlyMessageController,
         ],
         providers: [
           ClientRepository,
@@ -63,8 +82,15 @@ export class ContractsModule {
           RejectAssignmentHandler,
           CancelUnbackedContractsHandler,
           TimeOutAssignmentsHandler,
+          SagaStarter,
+          ServiceSagasHandler,
+          ManageServiceHandler,
+          ManageDevicesHandler,
+          ManageTrialsHandler,
+          ApplyMonthlyHandler,
+          RunLifecycleHandler,
         ],
-        processors: [AssignmentTimeoutsProcessor],
+        processors: [AssignmentTimeoutsProcessor, LifecycleProcessor],
       }),
     };
   }

@@ -1,5 +1,5 @@
-import type { Assignment, Client, Service } from './domain/client.aggregate';
-import { contractStatus, type Contract, type ContractStatus } from './domain/contract.rules';
+import type { Assignment, Client, EndedContract, Service } from './domain/client.aggregate';
+import { contractStatus, licensesInForce, type Contract, type ContractStatus } from './domain/contract.rules';
 import { formatDay, type CalendarDay } from './domain/dates';
 
 /** What the API shows of clients, contracts and assignments (http/contracts.schemas.ts describes them). */
@@ -23,6 +23,7 @@ export interface ClientSummary {
 export interface AssignmentView {
   assignmentId: string;
   clientId: string;
+  kind: Assignment['kind'];
   status: Assignment['status'];
   code?: string;
   reason?: string;
@@ -45,15 +46,29 @@ export const contractView = (contract: Contract, today: CalendarDay): ContractVi
   status: contractStatus(contract, today),
 });
 
-const serviceView = (service: Service, today: CalendarDay) => ({
-  sku: service.sku,
-  familyCode: service.familyCode,
-  trialEdition: service.trialEdition,
-  managementModel: service.managementModel,
-  autoRenew: service.autoRenew,
-  contracts: service.contracts.map((c) => contractView(c, today)),
-  modules: service.modules.map((m) => ({ sku: m.sku, contracts: m.contracts.map((c) => contractView(c, today)) })),
+const endedView = (contract: EndedContract, today: CalendarDay) => ({
+  ...contractView(contract, today),
+  status: contract.endedReason === 'expired' ? ('expired' as const) : ('cancelled' as const),
+  endedReason: contract.endedReason,
+  endedOn: contract.endedOn,
 });
+
+const serviceView = (service: Service, today: CalendarDay) => {
+  const total = licensesInForce(service.contracts, today);
+  return {
+    sku: service.sku,
+    familyCode: service.familyCode,
+    trialEdition: service.trialEdition,
+    managementModel: service.managementModel,
+    autoRenew: service.autoRenew,
+    contracts: service.contracts.map((c) => contractView(c, today)),
+    modules: service.modules.map((m) => ({ sku: m.sku, contracts: m.contracts.map((c) => contractView(c, today)) })),
+    devices: service.devices,
+    licenses: { total, inUse: service.devices.length, free: Math.max(0, total - service.devices.length) },
+    autoRenewFailure: service.autoRenewFailure,
+    ended: [...service.ended].reverse().map((c) => endedView(c, today)),
+  };
+};
 
 export const clientSummary = (client: Client): ClientSummary => ({
   clientId: client.clientId,
@@ -70,14 +85,19 @@ export const clientView = (client: Client, version: number, now: Date) => ({
   pendingAssignments: client.assignments.filter((a) => a.status === 'pending').map((a) => a.assignmentId),
 });
 
-const allContracts = (client: Client): Contract[] => client.services.flatMap((s) => [...s.contracts, ...s.modules.flatMap((m) => m.contracts)]);
+const allContracts = (client: Client, today: CalendarDay): ContractView[] =>
+  client.services.flatMap((s) => [
+    ...[...s.contracts, ...s.modules.flatMap((m) => m.contracts)].map((c) => contractView(c, today)),
+    ...s.ended.map((c) => endedView(c, today)),
+  ]);
 
 export function assignmentView(client: Client, assignment: Assignment, now: Date): AssignmentView {
   const today = formatDay(now);
-  const contracts = allContracts(client).filter((c) => assignment.contractIds.includes(c.contractId));
+  const contracts = assignment.contractIds.flatMap((id) => allContracts(client, today).find((c) => c.contractId === id) ?? []);
   return {
     assignmentId: assignment.assignmentId,
     clientId: client.clientId,
+    kind: assignment.kind,
     status: assignment.status,
     ...(assignment.code === null ? {} : { code: assignment.code }),
     ...(assignment.reason === null ? {} : { reason: assignment.reason }),
@@ -85,7 +105,7 @@ export function assignmentView(client: Client, assignment: Assignment, now: Date
     requestedAt: assignment.requestedAt,
     deadline: assignment.deadline,
     ...(assignment.settledAt === null ? {} : { settledAt: assignment.settledAt }),
-    ...(assignment.status === 'activated' ? { contracts: contracts.map((c) => contractView(c, today)) } : {}),
+    ...(assignment.status === 'activated' ? { contracts } : {}),
     ...(assignment.cancellation === null ? {} : { cancellation: assignment.cancellation }),
   };
 }

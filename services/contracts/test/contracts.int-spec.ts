@@ -198,6 +198,10 @@ describe('the assignment saga with the pool', () => {
         autoRenew: false,
         contracts: [activated.contracts[0]],
         modules: [{ sku: 'EP-ENC', contracts: [activated.contracts[1]] }],
+        devices: [],
+        licenses: { total: 5, inUse: 0, free: 5 },
+        autoRenewFailure: null,
+        ended: [],
       },
     ]);
   });

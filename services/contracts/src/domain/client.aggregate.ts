@@ -15,7 +15,6 @@ import { formatDay, type CalendarDay } from './dates';
 import { convertTrials } from './client.trials';
 import { familyRefusal, moduleRefusal, type FamilyFacts } from './family.rules';
 import {
-  clientKey,
   contractsOf,
   dayStart,
   draft,
@@ -180,7 +179,11 @@ export interface SagaPlan {
 }
 
 /** A replay of the same key answers what it started; another request under it is refused. */
-export function existingSaga(client: Client, assignmentId: string, asked: Pick<Assignment, 'kind' | 'request' | 'target'>): Decision<Client, Requested> | Refusal | undefined {
+export function existingSaga(
+  client: Client,
+  assignmentId: string,
+  asked: Pick<Assignment, 'kind' | 'request' | 'target'>,
+): Decision<Client, Requested> | Refusal | undefined {
   const existing = client.assignments.find((a) => a.assignmentId === assignmentId);
   if (!existing) return undefined;
   if (sameRequest(existing, asked)) return unchanged({ assignment: existing, replayed: true });
@@ -354,12 +357,7 @@ export interface SagaHooks {
  * for an assignment that has already ended, or that this client never asked for, is refused
  * again so the pool releases it. Other kinds of saga are applied by `apply`.
  */
-export function activateAssignment(
-  client: Client,
-  assignmentId: string,
-  ctx: ChangeContext,
-  hooks?: SagaHooks,
-): Decision<Client, ActivationResult> {
+export function activateAssignment(client: Client, assignmentId: string, ctx: ChangeContext, hooks?: SagaHooks): Decision<Client, ActivationResult> {
   const assignment = client.assignments.find((a) => a.assignmentId === assignmentId);
   if (!assignment || assignment.status === 'rejected') {
     const code = assignment?.code ?? ContractsCodes.unknownAssignment;
@@ -376,7 +374,12 @@ export function activateAssignment(
   if (!timedOut && assignment.kind !== 'assignment' && hooks) {
     const applied = hooks.apply(client, assignment, ctx);
     if (!('refused' in applied)) {
-      const done: Assignment = { ...assignment, status: 'activated', contractIds: applied.contracts.map((c) => c.contractId), settledAt: ctx.now.toISOString() };
+      const done: Assignment = {
+        ...assignment,
+        status: 'activated',
+        contractIds: applied.contracts.map((c) => c.contractId),
+        settledAt: ctx.now.toISOString(),
+      };
       return {
         state: withAssignment(applied.state, done, ctx),
         events: applied.events,
@@ -415,7 +418,13 @@ export function activateAssignment(
 }
 
 /** A saga refused when the pool answered: it ends, and the pool releases what it reserved. */
-function rejectedNow(client: Client, assignment: Assignment, refusal: Refusal, ctx: ChangeContext, hooks?: SagaHooks): Decision<Client, ActivationResult> {
+function rejectedNow(
+  client: Client,
+  assignment: Assignment,
+  refusal: Refusal,
+  ctx: ChangeContext,
+  hooks?: SagaHooks,
+): Decision<Client, ActivationResult> {
   const next = withAssignment(client, rejected(assignment, refusal.code, refusal.message, ctx), ctx);
   const failed = sagaFailed(next, assignment, refusal.code, refusal.message, ctx, hooks);
   return {
@@ -425,8 +434,14 @@ function rejectedNow(client: Client, assignment: Assignment, refusal: Refusal, c
   };
 }
 
-const sagaFailed = (client: Client, assignment: Assignment, code: string, reason: string, ctx: ChangeContext, hooks?: SagaHooks): Decision<Client, unknown> =>
-  hooks?.failed ? hooks.failed(client, assignment, code, reason, ctx) : { result: undefined };
+const sagaFailed = (
+  client: Client,
+  assignment: Assignment,
+  code: string,
+  reason: string,
+  ctx: ChangeContext,
+  hooks?: SagaHooks,
+): Decision<Client, unknown> => (hooks?.failed ? hooks.failed(client, assignment, code, reason, ctx) : { result: undefined });
 
 export type SettleResult = 'rejected' | 'ignored' | 'unknown';
 

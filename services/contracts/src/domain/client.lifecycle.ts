@@ -1,11 +1,5 @@
 import { isRefusal, type Decision } from '@licensing/domain';
-import {
-  ContractsEvents,
-  type ContractEndedV1,
-  type ContractEnteredGraceV1,
-  type ContractExpiringV1,
-  type EventDraft,
-} from '@licensing/events';
+import { ContractsEvents, type ContractEndedV1, type ContractEnteredGraceV1, type ContractExpiringV1, type EventDraft } from '@licensing/events';
 import { openSaga } from './client.aggregate';
 import {
   contractsOf,
@@ -62,13 +56,21 @@ function reachEnds(client: Client, timeoutMs: number, ctx: ChangeContext, result
       const current = findService(state, service.sku) as Service;
       if (current.autoRenew) {
         const id = autoRenewalId(contract.contractId, contract.endsOn);
-        const single: Service = { ...current, contracts: [contract], modules: current.modules.map((m) => ({ ...m, contracts: modulesWith(current, contract) })).filter((m) => m.contracts.length > 0) };
+        const single: Service = {
+          ...current,
+          contracts: [contract],
+          modules: current.modules.map((m) => ({ ...m, contracts: modulesWith(current, contract) })).filter((m) => m.contracts.length > 0),
+        };
         const plan = renewalPlan(single, termOf(contract), today, 'auto-renewal');
         if (!isRefusal(plan) && !state.assignments.some((a) => a.assignmentId === id)) {
           const opened = openSaga(state, id, plan, timeoutMs, { ...ctx, correlationId: id });
           state = opened.state as Client;
           events.push(...(opened.events ?? []));
-          state = withService(state, mapContracts(findService(state, service.sku) as Service, (c) => (c.contractId === contract.contractId ? { ...c, renewingBy: id } : c)), ctx);
+          state = withService(
+            state,
+            mapContracts(findService(state, service.sku) as Service, (c) => (c.contractId === contract.contractId ? { ...c, renewingBy: id } : c)),
+            ctx,
+          );
           result.autoRenewals.push(id);
           continue;
         }
@@ -77,7 +79,11 @@ function reachEnds(client: Client, timeoutMs: number, ctx: ChangeContext, result
     }
     if (graced.length === 0) continue;
     const ids = new Set(graced.map((c) => c.contractId));
-    state = withService(state, mapContracts(findService(state, service.sku) as Service, (c) => (ids.has(c.contractId) ? { ...c, graceFor: c.endsOn } : c)), ctx);
+    state = withService(
+      state,
+      mapContracts(findService(state, service.sku) as Service, (c) => (ids.has(c.contractId) ? { ...c, graceFor: c.endsOn } : c)),
+      ctx,
+    );
     for (const endsOn of new Set(graced.map((c) => c.endsOn))) {
       const data: ContractEnteredGraceV1 = {
         partnerId: client.partnerId,
@@ -203,7 +209,15 @@ export function nextDueOn(client: Client, policy: LifecyclePolicy, today: Calend
 export function withDerived(client: Client, policy: LifecyclePolicy, today: CalendarDay): Client {
   const held = new Set(client.services.flatMap((s) => contractsOf(s).map((c) => `${c.contractId}\n${c.endsOn}`)));
   const reminders = client.reminders.filter((r) => held.has(`${r.contractId}\n${r.endsOn}`));
-  const monthlySkus = [...new Set(client.services.flatMap((s) => contractsOf(s).filter(isMonthly).map((c) => c.sku)))].sort();
+  const monthlySkus = [
+    ...new Set(
+      client.services.flatMap((s) =>
+        contractsOf(s)
+          .filter(isMonthly)
+          .map((c) => c.sku),
+      ),
+    ),
+  ].sort();
   const next = { ...client, reminders };
   return { ...next, nextDueOn: nextDueOn(next, policy, today), monthlySkus };
 }

@@ -222,12 +222,7 @@ export function endContracts(service: Service, ids: ReadonlySet<string>, reason:
   };
 }
 
-export const emptyService = (
-  sku: string,
-  facts: FamilyFacts,
-  managementModel: ManagementModel,
-  autoRenew: boolean,
-): Service => ({
+export const emptyService = (sku: string, facts: FamilyFacts, managementModel: ManagementModel, autoRenew: boolean): Service => ({
   sku,
   familyCode: facts.familyCode,
   trialEdition: facts.trialEdition,
@@ -262,3 +257,16 @@ export const linesOf = (contract: Contract): LicenseLine[] =>
   contract.lines.map((l) => ({ sku: contract.sku, termMonths: l.termMonths, quantity: l.quantity }));
 
 export const graceEnd = (endsOn: CalendarDay, graceDays: number): CalendarDay => addDays(endsOn, graceDays);
+
+/** A document written before a field existed reads with its default (documents are upgraded as they are saved). */
+export function withDefaults(client: Client): Client {
+  return {
+    ...client,
+    trials: client.trials ?? [],
+    reminders: client.reminders ?? [],
+    nextDueOn: client.nextDueOn ?? null,
+    monthlySkus: client.monthlySkus ?? [],
+    assignments: client.assignments.map((a) => ({ ...a, kind: a.kind ?? 'assignment', target: a.target ?? null })),
+    services: client.services.map((s) => ({ ...s, devices: s.devices ?? [], autoRenewFailure: s.autoRenewFailure ?? null, ended: s.ended ?? [] })),
+  };
+}

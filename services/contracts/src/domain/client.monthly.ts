@@ -12,7 +12,13 @@ export const firstOf = (month: string): CalendarDay => `${month}-01`;
  * contracts on them that end on that month's 1st (and did not lapse) run to the next 1st; an
  * event per contract says so (nothing leaves the pool: the same licenses carry on).
  */
-export function renewMonthly(client: Client, month: string, skus: readonly string[], renewalId: string, ctx: ChangeContext): Decision<Client, string[]> {
+export function renewMonthly(
+  client: Client,
+  month: string,
+  skus: readonly string[],
+  renewalId: string,
+  ctx: ChangeContext,
+): Decision<Client, string[]> {
   const renewed: string[] = [];
   const events: EventDraft[] = [];
   const from = firstOf(month);
@@ -58,7 +64,13 @@ export interface LapseCandidate {
 export function lapseCandidates(client: Client, sku: string, eventId: string, today: CalendarDay): LapseCandidate[] {
   return client.services.flatMap((s) =>
     contractsOf(s)
-      .filter((c) => c.sku === sku && isMonthly(c) && !c.cancelled && (c.lapsedBy === eventId || (c.lapsedBy === undefined && today < graceEnd(c.endsOn, GRACE_DAYS))))
+      .filter(
+        (c) =>
+          c.sku === sku &&
+          isMonthly(c) &&
+          !c.cancelled &&
+          (c.lapsedBy === eventId || (c.lapsedBy === undefined && today < graceEnd(c.endsOn, GRACE_DAYS))),
+      )
       .map((c) => ({ clientId: client.clientId, contractId: c.contractId, sku, startsOn: c.startsOn, licenses: c.licenses })),
   );
 }
@@ -68,7 +80,9 @@ export function lapseCandidates(client: Client, sku: string, eventId: string, to
  * first. Deterministic for one event whatever the order the clients are handled in.
  */
 export function pickLapsed(candidates: readonly LapseCandidate[], count: number): Map<string, number> {
-  const newestFirst = [...candidates].sort((a, b) => (a.startsOn !== b.startsOn ? (a.startsOn < b.startsOn ? 1 : -1) : a.contractId < b.contractId ? 1 : -1));
+  const newestFirst = [...candidates].sort((a, b) =>
+    a.startsOn !== b.startsOn ? (a.startsOn < b.startsOn ? 1 : -1) : a.contractId < b.contractId ? 1 : -1,
+  );
   const picks = new Map<string, number>();
   let left = count;
   for (const c of newestFirst) {
@@ -85,7 +99,13 @@ export function pickLapsed(candidates: readonly LapseCandidate[], count: number)
  * were not renewed): they end there, remember how many of their licenses left the pool, and an
  * event says so. They expire after the grace period like any other (C9).
  */
-export function lapseMonthly(client: Client, eventId: string, month: string, picks: ReadonlyMap<string, number>, ctx: ChangeContext): Decision<Client, string[]> {
+export function lapseMonthly(
+  client: Client,
+  eventId: string,
+  month: string,
+  picks: ReadonlyMap<string, number>,
+  ctx: ChangeContext,
+): Decision<Client, string[]> {
   const from = firstOf(month);
   const lapsed: string[] = [];
   const events: EventDraft[] = [];

@@ -91,14 +91,28 @@ export const modulesWith = (service: Service, product: Contract): Contract[] =>
   service.modules.flatMap((m) => m.contracts.filter((c) => c.endsOn === product.endsOn && !c.cancelled));
 
 /** C3: what a renewal of a service takes from the pool, and which contracts it extends. */
-export function renewalPlan(service: Service, termMonths: Term, today: CalendarDay, kind: 'renewal' | 'auto-renewal'): Omit<Assignment, 'assignmentId' | 'status' | 'code' | 'reason' | 'contractIds' | 'correlationId' | 'requestedAt' | 'deadline' | 'settledAt' | 'cancellation'> | Refusal {
+export function renewalPlan(
+  service: Service,
+  termMonths: Term,
+  today: CalendarDay,
+  kind: 'renewal' | 'auto-renewal',
+):
+  | Omit<
+      Assignment,
+      'assignmentId' | 'status' | 'code' | 'reason' | 'contractIds' | 'correlationId' | 'requestedAt' | 'deadline' | 'settledAt' | 'cancellation'
+    >
+  | Refusal {
   if (service.trialEdition) {
     return refuse('invalid', ContractsCodes.trialNotRenewable, `${service.sku} is a trial edition: a trial is extended once, not renewed`);
   }
   const held = service.contracts.filter((c) => inForce(c, today));
   if (held.length === 0) {
+    // An expired or cancelled contract says why; one changed or grouped away is not renewable either.
     const last = [...service.ended, ...service.contracts].at(-1);
-    return last ? (renewal(last, termMonths, today) as Refusal) : refuse('conflict', ContractsCodes.noContractInForce, `no contract of ${service.sku} is in force`);
+    const status = last ? contractStatus(last, today) : undefined;
+    return last && (status === 'expired' || status === 'cancelled')
+      ? (renewal(last, termMonths, today) as Refusal)
+      : refuse('conflict', ContractsCodes.noContractInForce, `no contract of ${service.sku} is in force`);
   }
   if (held.some(isMonthly)) {
     return refuse('conflict', ContractsCodes.monthlyRenewsWithPoints, `${service.sku} is monthly: it renews on the 1st with MSSP Points (M4)`);
@@ -111,12 +125,18 @@ export function renewalPlan(service: Service, termMonths: Term, today: CalendarD
       contracts: held.length,
     });
   }
-  const modules = held.flatMap((c) => modulesWith(service, c));
+  // Product contracts sharing an end date share its modules: each module contract is renewed once.
+  const modules = [...new Map(held.flatMap((c) => modulesWith(service, c)).map((m) => [m.contractId, m])).values()];
   const quantity = held.reduce((total, c) => total + c.licenses, 0);
   const moduleLines = mergeLines(modules.map((m) => ({ sku: m.sku, termMonths, quantity: m.licenses })));
   return {
     kind,
-    request: requestOf(service, termMonths, quantity, moduleLines.map((l) => ({ sku: l.sku, quantity: l.quantity }))),
+    request: requestOf(
+      service,
+      termMonths,
+      quantity,
+      moduleLines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+    ),
     target: { serviceSku: service.sku, contractIds: [...held, ...modules].map((c) => c.contractId), termMonths },
     product: { sku: service.sku, familyCode: service.familyCode, trialEdition: false },
     lines: [{ sku: service.sku, termMonths, quantity }, ...moduleLines],
@@ -136,7 +156,14 @@ export function requestRenewal(
   const service = serviceOf(client, sku);
   if (isRefusal(service) || !client) return service as Refusal;
   const plan = renewalPlan(service, termMonths, todayOf(ctx), 'renewal');
-  if (isRefusal(plan)) return existingSaga(client, assignmentId, { kind: 'renewal', request: requestOf(service, termMonths, 0, []), target: null }) ?? plan;
+  if (isRefusal(plan)) {
+    // Once activated, the same renewal is no longer possible (it is too early now): its id answers what it did.
+    const earlier = client.assignments.find((a) => a.assignmentId === assignmentId);
+    if (!earlier) return plan;
+    return earlier.kind === 'renewal' && earlier.target?.serviceSku === sku && earlier.target.termMonths === termMonths
+      ? { result: { assignment: earlier, replayed: true } }
+      : refuse('conflict', ContractsCodes.idempotencyKeyReused, 'this Idempotency-Key was used for another request', { assignmentId });
+  }
   const replay = existingSaga(client, assignmentId, plan);
   if (replay) return replay;
   const facts = lookup(sku);
@@ -167,6 +194,9 @@ export function changePreview(
 ): { preview: ChangePreview; target: SagaTarget; service: Service } | Refusal {
   const service = serviceOf(client, sku);
   if (isRefusal(service) || !client) return service as Refusal;
+  // Before the family rule, which would count the service's own pending saga as another product held.
+  const busy = busyRefusal(client, sku, ctx.now);
+  if (busy) return busy;
   const today = todayOf(ctx);
   const from = lookup(sku);
   const row = from?.changes?.find((c) => c.toSku === toSku);
@@ -202,7 +232,12 @@ export function changePreview(
       termMonths,
       toSku,
       changeKind: row.kind,
-      toProduct: { sku: toSku, familyCode: to.familyCode ?? '', trialEdition: false, ...(to.managementModels ? { managementModels: to.managementModels } : {}) },
+      toProduct: {
+        sku: toSku,
+        familyCode: to.familyCode ?? '',
+        trialEdition: false,
+        ...(to.managementModels ? { managementModels: to.managementModels } : {}),
+      },
     },
     preview: {
       fromSku: sku,
@@ -230,7 +265,12 @@ export function requestChange(
   const previewed = changePreview(client, sku, toSku, termMonths, lookup, ctx);
   if (client && isRefusal(previewed)) {
     const earlier = client.assignments.find((a) => a.assignmentId === assignmentId);
-    if (earlier?.kind === 'change' && earlier.target?.serviceSku === sku && earlier.target.toSku === toSku && earlier.target.termMonths === termMonths) {
+    if (
+      earlier?.kind === 'change' &&
+      earlier.target?.serviceSku === sku &&
+      earlier.target.toSku === toSku &&
+      earlier.target.termMonths === termMonths
+    ) {
       return { result: { assignment: earlier, replayed: true } };
     }
   }
@@ -267,12 +307,17 @@ export function requestModule(
   const today = todayOf(ctx);
   const earlier = client.assignments.find((a) => a.assignmentId === assignmentId);
   if (earlier) {
-    const same = earlier.kind === 'modules' && earlier.target?.serviceSku === sku && earlier.lines[0]?.sku === moduleSku && earlier.lines[0]?.quantity === quantity;
+    const same =
+      earlier.kind === 'modules' &&
+      earlier.target?.serviceSku === sku &&
+      earlier.lines[0]?.sku === moduleSku &&
+      earlier.lines[0]?.quantity === quantity;
     return same
       ? { result: { assignment: earlier, replayed: true } }
       : refuse('conflict', ContractsCodes.idempotencyKeyReused, 'this Idempotency-Key was used for another request', { assignmentId });
   }
-  if (service.trialEdition) return refuse('invalid', ContractsCodes.moduleNotCompatible, `${sku} is a trial edition: modules come with paid products`);
+  if (service.trialEdition)
+    return refuse('invalid', ContractsCodes.moduleNotCompatible, `${sku} is a trial edition: modules come with paid products`);
   const products = service.contracts.filter((c) => inForce(c, today));
   if (products.length === 0) return refuse('conflict', ContractsCodes.noContractInForce, `no contract of ${sku} is in force`);
   if (products.length > 1) {
@@ -426,7 +471,13 @@ function applyChange(client: Client, assignment: Assignment, ctx: ChangeContext)
   const existing = findService(client, toSku);
   const base = existing ?? emptyService(toSku, product, assignment.request.managementModel, service.autoRenew);
   const moved = [...service.devices].slice(0, contract.licenses);
-  const fresh: Service = { ...base, managementModel: assignment.request.managementModel, autoRenew: service.autoRenew, contracts: [...base.contracts, contract], devices: [...base.devices, ...moved] };
+  const fresh: Service = {
+    ...base,
+    managementModel: assignment.request.managementModel,
+    autoRenew: service.autoRenew,
+    contracts: [...base.contracts, contract],
+    devices: [...base.devices, ...moved],
+  };
   const state = withService(withService(client, old, ctx), fresh, ctx);
   return {
     state,

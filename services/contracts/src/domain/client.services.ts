@@ -25,23 +25,19 @@ import {
   type Service,
   type SkuLookup,
 } from './client.model';
-import {
-  activationRefusal,
-  devicesLosingLicense,
-  group,
-  licensesInForce,
-  mergeTerms,
-  recovery,
-  type Contract,
-  type Device,
-} from './contract.rules';
+import { activationRefusal, devicesLosingLicense, group, licensesInForce, mergeTerms, recovery, type Contract, type Device } from './contract.rules';
 import { ContractsCodes } from './contracts.errors';
 import type { CalendarDay } from './dates';
 
 type DeactivationReason = DeviceDeactivatedV1['reason'];
 
 /** C9: when a service's devices exceed its licenses in force, those seen longest ago lose theirs (an event says which). */
-export function trimDevices(client: Client, service: Service, reason: DeactivationReason, ctx: ChangeContext): { service: Service; events: EventDraft[] } {
+export function trimDevices(
+  client: Client,
+  service: Service,
+  reason: DeactivationReason,
+  ctx: ChangeContext,
+): { service: Service; events: EventDraft[] } {
   const left = licensesInForce(service.contracts, todayOf(ctx));
   const losing = devicesLosingLicense(service.devices, left);
   if (losing.length === 0) return { service, events: [] };
@@ -55,7 +51,10 @@ export function trimDevices(client: Client, service: Service, reason: Deactivati
     licensesLeft: left,
     deactivatedAt: ctx.now.toISOString(),
   };
-  return { service: { ...service, devices: service.devices.filter((d) => !gone.has(d.deviceId)) }, events: [draft(client, ContractsEvents.deviceDeactivated, data, ctx)] };
+  return {
+    service: { ...service, devices: service.devices.filter((d) => !gone.has(d.deviceId)) },
+    events: [draft(client, ContractsEvents.deviceDeactivated, data, ctx)],
+  };
 }
 
 /** Where a contract is: its service, and whether it is the product's or a module's. */
@@ -64,7 +63,8 @@ function locate(client: Client, contractId: string): { service: Service; contrac
     const contract = contractsOf(service).find((c) => c.contractId === contractId);
     if (contract) return { service, contract };
     const ended = service.ended.find((c) => c.contractId === contractId);
-    if (ended) return refuse('conflict', ContractsCodes.notCancellable, `contract ${contractId} has ended (${ended.endedReason} on ${ended.endedOn})`);
+    if (ended)
+      return refuse('conflict', ContractsCodes.notCancellable, `contract ${contractId} has ended (${ended.endedReason} on ${ended.endedOn})`);
   }
   return refuse('not-found', ContractsCodes.contractNotFound, `the client has no contract ${contractId}`);
 }
@@ -134,7 +134,11 @@ function grouping(client: Client | null, sku: string, contractId: string, ctx: C
   const today = todayOf(ctx);
   const busy = busyRefusal(client, sku, ctx.now);
   if (busy) return busy;
-  const grouped = group(service.contracts.filter((c) => inForce(c, today)), contractId, today);
+  const grouped = group(
+    service.contracts.filter((c) => inForce(c, today)),
+    contractId,
+    today,
+  );
   if (isRefusal(grouped)) return grouped;
   const modules = service.modules
     .map((m, i) => {
@@ -165,7 +169,12 @@ const groupingView = (sku: string, found: Exclude<ReturnType<typeof grouping>, R
     endsOn: found.grouped.contract.endsOn,
   },
   replaced: found.grouped.replaced,
-  modules: found.modules.map((m) => ({ sku: m.sku, contractId: m.contract.contractId, licenses: m.contract.licenses, replaced: m.parts.map((p) => p.contractId) })),
+  modules: found.modules.map((m) => ({
+    sku: m.sku,
+    contractId: m.contract.contractId,
+    licenses: m.contract.licenses,
+    replaced: m.parts.map((p) => p.contractId),
+  })),
   dryRun,
 });
 
@@ -202,12 +211,18 @@ export function groupService(client: Client | null, sku: string, contractId: str
     startsOn: grouped.contract.startsOn,
     endsOn: grouped.contract.endsOn,
     lines: linesOf(grouped.contract),
-    modules: modules.map((m) => ({ sku: m.sku, contractId: m.contract.contractId, replaced: m.parts.map((p) => p.contractId), lines: linesOf(m.contract) })),
+    modules: modules.map((m) => ({
+      sku: m.sku,
+      contractId: m.contract.contractId,
+      replaced: m.parts.map((p) => p.contractId),
+      lines: linesOf(m.contract),
+    })),
     groupedAt: at,
   };
   const events: EventDraft[] = [draft(state, ContractsEvents.serviceGrouped, data, ctx)];
   for (const part of parts) {
-    const into = part.sku === sku ? grouped.contract.contractId : (modules.find((m) => m.sku === part.sku)?.contract.contractId ?? grouped.contract.contractId);
+    const into =
+      part.sku === sku ? grouped.contract.contractId : (modules.find((m) => m.sku === part.sku)?.contract.contractId ?? grouped.contract.contractId);
     const endedEvent: ContractEndedV1 = {
       partnerId: client.partnerId,
       clientId: client.clientId,
@@ -240,15 +255,26 @@ export function updateService(
   }
   const models = lookup(sku)?.managementModels;
   if (patch.managementModel && models && !models.includes(patch.managementModel)) {
-    return refuse('invalid', ContractsCodes.managementModelNotAllowed, `${sku} cannot be ${patch.managementModel}-managed`, { managementModels: models });
+    return refuse('invalid', ContractsCodes.managementModelNotAllowed, `${sku} cannot be ${patch.managementModel}-managed`, {
+      managementModels: models,
+    });
   }
-  const next: Service = { ...service, ...(patch.autoRenew === undefined ? {} : { autoRenew: patch.autoRenew }), ...(patch.managementModel ? { managementModel: patch.managementModel } : {}) };
+  const next: Service = {
+    ...service,
+    ...(patch.autoRenew === undefined ? {} : { autoRenew: patch.autoRenew }),
+    ...(patch.managementModel ? { managementModel: patch.managementModel } : {}),
+  };
   if (next.autoRenew === service.autoRenew && next.managementModel === service.managementModel) return unchanged(service);
   return { state: withService(client, next, ctx), result: next };
 }
 
 /** C8: a device's agent takes a license of the service; never more devices than licenses in force. Again: nothing changes. */
-export function activateDevice(client: Client | null, sku: string, deviceId: string, ctx: ChangeContext): Decision<Client, { device: Device; created: boolean }> | Refusal {
+export function activateDevice(
+  client: Client | null,
+  sku: string,
+  deviceId: string,
+  ctx: ChangeContext,
+): Decision<Client, { device: Device; created: boolean }> | Refusal {
   const service = serviceOf(client, sku);
   if (isRefusal(service) || !client) return service as Refusal;
   const existing = service.devices.find((d) => d.deviceId === deviceId);

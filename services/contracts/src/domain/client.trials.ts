@@ -28,7 +28,13 @@ const runningTrialOf = (service: Service | undefined, today: CalendarDay): Contr
   service?.contracts.find((c) => c.trial !== null && !c.cancelled && today < c.endsOn);
 
 /** C10: a trial edition for 30 days and up to 250 devices, without the pool; not within 90 days of the last trial of it. */
-export function startTrialOf(client: Client | null, sku: string, contractId: string, lookup: SkuLookup, ctx: ChangeContext): Decision<Client, Contract> | Refusal {
+export function startTrialOf(
+  client: Client | null,
+  sku: string,
+  contractId: string,
+  lookup: SkuLookup,
+  ctx: ChangeContext,
+): Decision<Client, Contract> | Refusal {
   if (!client) return refuse('not-found', ContractsCodes.clientNotFound, 'no such client');
   const facts = lookup(sku);
   if (!facts) return refuse('invalid', ContractsCodes.unknownSku, `the catalog has no ${sku}`);
@@ -41,8 +47,7 @@ export function startTrialOf(client: Client | null, sku: string, contractId: str
   const contract = startTrial(contractId, sku, TRIAL_MAX_DEVICES, client.trials, today);
   if (isRefusal(contract)) return contract;
   const base =
-    current ??
-    emptyService(sku, { sku, familyCode: facts.familyCode ?? '', trialEdition: true }, facts.managementModels?.[0] ?? 'self', false);
+    current ?? emptyService(sku, { sku, familyCode: facts.familyCode ?? '', trialEdition: true }, facts.managementModels?.[0] ?? 'self', false);
   const state = withService(client, { ...base, contracts: [...base.contracts, contract] }, ctx);
   const data: TrialStartedV1 = {
     partnerId: client.partnerId,
@@ -66,7 +71,11 @@ export function extendTrialOf(client: Client | null, sku: string, ctx: ChangeCon
   if (!service || !contract) return refuse('not-found', ContractsCodes.trialNotFound, `the client has no trial of ${sku}`);
   const extended = extendTrial(contract, today);
   if (isRefusal(extended)) return extended;
-  const state = withService(client, { ...service, contracts: service.contracts.map((c) => (c.contractId === contract.contractId ? extended : c)) }, ctx);
+  const state = withService(
+    client,
+    { ...service, contracts: service.contracts.map((c) => (c.contractId === contract.contractId ? extended : c)) },
+    ctx,
+  );
   const data: TrialExtendedV1 = {
     partnerId: client.partnerId,
     clientId: client.clientId,
@@ -78,7 +87,14 @@ export function extendTrialOf(client: Client | null, sku: string, ctx: ChangeCon
   return { state, events: [draft(state, ContractsEvents.trialExtended, data, ctx)], result: extended };
 }
 
-function trialEnded(client: Client, service: Service, trial: Contract, endedOn: CalendarDay, ctx: ChangeContext, converted?: { to: string; moved: number }): EventDraft {
+function trialEnded(
+  client: Client,
+  service: Service,
+  trial: Contract,
+  endedOn: CalendarDay,
+  ctx: ChangeContext,
+  converted?: { to: string; moved: number },
+): EventDraft {
   const data: TrialEndedV1 = {
     partnerId: client.partnerId,
     clientId: client.clientId,
@@ -94,7 +110,14 @@ function trialEnded(client: Client, service: Service, trial: Contract, endedOn: 
   return draft(client, ContractsEvents.trialEnded, data, ctx);
 }
 
-function deactivated(client: Client, sku: string, devices: readonly Device[], reason: DeviceDeactivatedV1['reason'], licensesLeft: number, ctx: ChangeContext): EventDraft[] {
+function deactivated(
+  client: Client,
+  sku: string,
+  devices: readonly Device[],
+  reason: DeviceDeactivatedV1['reason'],
+  licensesLeft: number,
+  ctx: ChangeContext,
+): EventDraft[] {
   if (devices.length === 0) return [];
   const data: DeviceDeactivatedV1 = {
     partnerId: client.partnerId,
@@ -144,10 +167,19 @@ export function convertTrials(client: Client, paidSku: string, ctx: ChangeContex
     if (!trial) continue;
     const target = findService(state, paidSku) as Service;
     const free = Math.max(0, licensesInForce(target.contracts, today) - target.devices.length);
-    const conversion = convertTrial(trial, service.devices.filter((d) => !target.devices.some((t) => t.deviceId === d.deviceId)), free, today);
+    const conversion = convertTrial(
+      trial,
+      service.devices.filter((d) => !target.devices.some((t) => t.deviceId === d.deviceId)),
+      free,
+      today,
+    );
     if (isRefusal(conversion)) continue;
     const ended = endContracts(service, new Set([trial.contractId]), 'expired', today);
-    state = withService(state, { ...ended, ended: ended.ended.map((c) => (c.contractId === trial.contractId ? { ...c, endsOn: today } : c)), devices: [] }, ctx);
+    state = withService(
+      state,
+      { ...ended, ended: ended.ended.map((c) => (c.contractId === trial.contractId ? { ...c, endsOn: today } : c)), devices: [] },
+      ctx,
+    );
     state = withService(state, { ...target, devices: [...target.devices, ...conversion.moved] }, ctx);
     state = { ...state, trials: [...state.trials, { sku: service.sku, endsOn: today }] };
     events.push(trialEnded(state, service, trial, today, ctx, { to: paidSku, moved: conversion.moved.length }));

@@ -79,6 +79,156 @@ export const assignmentHeaders = {
 } as const;
 export const preferHeaders = { type: 'object', properties: { prefer } } as const;
 
+const deviceId = id('device id');
+const contractId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,119}$', description: 'a contract id as the API gave it' } as const;
+export const serviceParams = {
+  type: 'object',
+  required: ['partnerId', 'clientId', 'sku'],
+  properties: { partnerId, clientId, sku },
+} as const;
+export const deviceParams = {
+  type: 'object',
+  required: ['partnerId', 'clientId', 'sku', 'deviceId'],
+  properties: { partnerId, clientId, sku, deviceId },
+} as const;
+export const contractParams = {
+  type: 'object',
+  required: ['partnerId', 'clientId', 'contractId'],
+  properties: { partnerId, clientId, contractId },
+} as const;
+export const dryRunQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { dryRun: { type: 'boolean', default: false, description: 'answer what would happen, change nothing' } },
+} as const;
+const annualOrMonthly = term;
+export const renewalBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['termMonths'],
+  properties: { termMonths: annualOrMonthly },
+} as const;
+export const changeBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['toSku', 'termMonths'],
+  properties: { toSku: sku, termMonths: term },
+} as const;
+export const moduleBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sku', 'quantity'],
+  properties: { sku, quantity },
+} as const;
+export const servicePatchBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    autoRenew: { type: 'boolean', description: 'renew the product and its modules on their end date for the same term (C3)' },
+    managementModel: { ...managementModel, description: 'only a model the product allows' },
+  },
+} as const;
+export const trialBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sku'],
+  properties: { sku: { ...sku, description: 'a trial edition' } },
+} as const;
+export const trialParams = serviceParams;
+/** For a saga started by a request that is not an assignment: the same key answers the same saga. */
+export const sagaHeaders = assignmentHeaders;
+
+const licenseLine = {
+  type: 'object',
+  properties: { sku: { type: 'string' }, termMonths: { type: 'integer' }, quantity: { type: 'integer' } },
+} as const;
+const licenseLines = { type: 'array', items: licenseLine } as const;
+
+export const cancellationSchema = {
+  type: 'object',
+  properties: {
+    dryRun: { type: 'boolean' },
+    contracts: {
+      type: 'array',
+      description: 'the contracts that end: the one named and, for a product, its modules (C7)',
+      items: { type: 'object', properties: { contractId: { type: 'string' }, sku: { type: 'string' }, recovered: licenseLines } },
+    },
+    recovered: { ...licenseLines, description: 'what goes back to the pool, with the original terms (C5)' },
+    deactivatedDevices: { type: 'array', items: { type: 'string' }, description: 'devices that lose their license, longest unseen first' },
+  },
+} as const;
+
+export const groupingSchema = {
+  type: 'object',
+  properties: {
+    dryRun: { type: 'boolean' },
+    sku: { type: 'string' },
+    contract: {
+      type: 'object',
+      properties: {
+        contractId: { type: 'string' },
+        licenses: { type: 'integer' },
+        lines: { type: 'array', items: { type: 'object', properties: { termMonths: { type: 'integer' }, quantity: { type: 'integer' } } } },
+        startsOn: day,
+        endsOn: day,
+      },
+    },
+    replaced: { type: 'array', items: { type: 'string' } },
+    modules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          sku: { type: 'string' },
+          contractId: { type: 'string' },
+          licenses: { type: 'integer' },
+          replaced: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const;
+
+export const changePreviewSchema = {
+  type: 'object',
+  required: ['dryRun'],
+  properties: {
+    dryRun: { type: 'boolean' },
+    fromSku: { type: 'string' },
+    toSku: { type: 'string' },
+    kind: { type: 'string', enum: ['upgrade', 'downgrade'] },
+    ended: {
+      type: 'array',
+      items: { type: 'object', properties: { contractId: { type: 'string' }, sku: { type: 'string' }, recovered: licenseLines } },
+    },
+    recovered: licenseLines,
+    contract: {
+      type: 'object',
+      properties: { sku: { type: 'string' }, termMonths: { type: 'integer' }, quantity: { type: 'integer' }, startsOn: day, endsOn: day },
+    },
+    managementModel,
+  },
+} as const;
+
+export const deviceSchema = {
+  type: 'object',
+  properties: { deviceId: { type: 'string' }, lastSeenAt: { type: 'string', format: 'date-time' } },
+} as const;
+
+const trialContract = {
+  type: 'object',
+  properties: {
+    contractId: { type: 'string' },
+    sku: { type: 'string' },
+    maxDevices: { type: 'integer' },
+    startsOn: day,
+    endsOn: day,
+    extended: { type: 'boolean' },
+  },
+} as const;
+export const trialSchema = trialContract;
+
 const contract = {
   type: 'object',
   properties: {
@@ -124,8 +274,31 @@ export const clientSchema = {
           trialEdition: { type: 'boolean' },
           managementModel,
           autoRenew: { type: 'boolean' },
-          contracts,
+          contracts: { ...contracts, description: 'contracts held: active, in grace, or expired awaiting the sweep' },
           modules: { type: 'array', items: { type: 'object', properties: { sku: { type: 'string' }, contracts } } },
+          devices: { type: 'array', items: { type: 'object', properties: { deviceId: { type: 'string' }, lastSeenAt: { type: 'string' } } } },
+          licenses: {
+            type: 'object',
+            description: 'C8: licenses of the contracts active or in grace, those devices use, and those free',
+            properties: { total: { type: 'integer' }, inUse: { type: 'integer' }, free: { type: 'integer' } },
+          },
+          autoRenewFailure: {
+            type: ['object', 'null'],
+            description: 'why the last auto-renewal failed (C3), null once a renewal succeeds',
+            properties: { code: { type: 'string' }, reason: { type: 'string' }, at: { type: 'string' } },
+          },
+          ended: {
+            type: 'array',
+            description: 'the most recent contracts that ended, with why',
+            items: {
+              type: 'object',
+              properties: {
+                ...contract.properties,
+                endedReason: { type: 'string', enum: ['expired', 'cancelled', 'changed', 'grouped'] },
+                endedOn: day,
+              },
+            },
+          },
         },
       },
     },
@@ -138,13 +311,17 @@ export const assignmentSchema = {
   properties: {
     assignmentId: { type: 'string' },
     clientId: { type: 'string' },
+    kind: { type: 'string', enum: ['assignment', 'renewal', 'auto-renewal', 'change', 'modules'], description: 'what the licenses are for' },
     status: { type: 'string', enum: ['pending', 'activated', 'rejected'] },
     code: {
       type: 'string',
       description: "why it was rejected: the pool's code (e.g. POOL.INSUFFICIENT_STOCK) or CONTRACTS.TIMEOUT, CONTRACTS.FAMILY_RULE",
     },
     reason: { type: 'string' },
-    request: assignmentBody,
+    request: {
+      ...assignmentBody,
+      description: 'what was asked of the pool, as an assignment; for a renewal, change or module, the service it concerns',
+    },
     requestedAt: { type: 'string' },
     deadline: { type: 'string', description: 'when the saga gives up waiting for the pool' },
     settledAt: { type: 'string' },

@@ -2,18 +2,30 @@ import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
 import type { CloudEvent } from '@licensing/events';
 import { OutboxRelay } from '@licensing/messaging';
 import { AggregateRepository, aggregateSchema, type AggregateDocument, type Outcome } from '@licensing/persistence';
-import type { Clock } from '@licensing/platform';
+import { InjectConfig, InjectLogger, type Clock, type Logger } from '@licensing/platform';
+import { Deadlines, jobIdOf } from '@licensing/service-kit';
+import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
+import type { Queue } from 'bullmq';
 import type { Model } from 'mongoose';
-import { clientKey, type ChangeContext, type Client } from '../domain/client.aggregate';
+import type { ContractsConfig } from '../contracts.config';
+import { clientKey, withDefaults, type ChangeContext, type Client, type LifecyclePolicy } from '../domain/client.aggregate';
+import { withDerived } from '../domain/client.lifecycle';
+import { parseDay, type CalendarDay } from '../domain/dates';
+import { LIFECYCLE_JOB, LIFECYCLE_QUEUE, type LifecycleJob } from './contracts.queues';
 
 export const CLIENTS = 'clients';
 
 /** One document per client (`<partnerId>/<clientId>`); the sweep and the pool's answers find clients by their assignments. */
 export const clientModel = {
   name: CLIENTS,
-  schema: aggregateSchema(CLIENTS, [[{ 'state.assignments.deadline': 1 }], [{ 'state.assignments.assignmentId': 1 }]]),
+  schema: aggregateSchema(CLIENTS, [
+    [{ 'state.assignments.deadline': 1 }],
+    [{ 'state.assignments.assignmentId': 1 }],
+    [{ 'state.nextDueOn': 1 }],
+    [{ 'state.partnerId': 1, 'state.monthlySkus': 1 }],
+  ]),
 };
 
 /** The request or event a change answers: its events carry these ids. */
@@ -42,8 +54,22 @@ const ofPartner = (partnerId: string) => ({ $gt: `${partnerId}/`, $lt: `${partne
 
 @Injectable()
 export class ClientRepository extends AggregateRepository<Client> {
-  constructor(@InjectModel(CLIENTS) model: Model<AggregateDocument<Client>>, relay: OutboxRelay) {
+  private readonly policy: LifecyclePolicy;
+
+  constructor(
+    @InjectModel(CLIENTS) model: Model<AggregateDocument<Client>>,
+    relay: OutboxRelay,
+    @InjectConfig() config: ContractsConfig,
+    @InjectQueue(LIFECYCLE_QUEUE) private readonly lifecycle: Queue<LifecycleJob>,
+    private readonly deadlines: Deadlines,
+    @InjectLogger() private readonly logger: Logger,
+  ) {
     super(model, relay);
+    this.policy = { reminderDays: config.reminderDays };
+  }
+
+  get lifecyclePolicy(): LifecyclePolicy {
+    return this.policy;
   }
 
   /**
@@ -52,12 +78,47 @@ export class ClientRepository extends AggregateRepository<Client> {
    */
   decide<R>(id: string, clock: Clock, cause: Cause, decide: Decide<R>): Promise<Decided<R>>;
   decide<R>(id: string, clock: Clock, cause: Cause, decide: Decide<R>, dedupeKey: string): Promise<Outcome<Client, R>>;
-  decide<R>(id: string, clock: Clock, cause: Cause, decide: Decide<R>, dedupeKey?: string): Promise<Outcome<Client, R>> {
-    return this.execute<R>(id, (state) => decide(state, { now: clock(), ...cause }), dedupeKey);
+  async decide<R>(id: string, clock: Clock, cause: Cause, decide: Decide<R>, dedupeKey?: string): Promise<Outcome<Client, R>> {
+    let dueBefore: CalendarDay | null = null;
+    const outcome = await this.execute<R>(
+      id,
+      (state) => {
+        const ctx = { now: clock(), ...cause };
+        dueBefore = state?.nextDueOn ?? null;
+        const decided = decide(state ? withDefaults(state) : null, ctx);
+        // Derived fields (the sweep's index, the monthly skus) are computed in one place, on every save.
+        return decided.state ? { ...decided, state: withDerived(decided.state, this.policy, ctx.now.toISOString().slice(0, 10)) } : decided;
+      },
+      dedupeKey,
+    );
+    const due = outcome.state?.nextDueOn ?? null;
+    if (!outcome.duplicate && outcome.state && due !== null && due !== dueBefore) await this.remindDue(outcome.state, due);
+    return outcome;
+  }
+
+  /** A reminder to look at the client on the day something falls due; the sweep finds it if the reminder is lost (DESIGN §4). */
+  private async remindDue(client: Client, day: CalendarDay): Promise<void> {
+    const { partnerId, clientId } = client;
+    try {
+      await this.deadlines.remind(this.lifecycle, LIFECYCLE_JOB, jobIdOf('due', partnerId, clientId, day), parseDay(day), { partnerId, clientId });
+    } catch (error) {
+      this.logger.warn({ err: error, partnerId, clientId, day }, 'could not schedule the client reminder: the lifecycle sweep will find it');
+    }
+  }
+
+  /** Clients with something due by `today` (the lifecycle sweep's work list), in id order after `after`. */
+  dueBy(today: CalendarDay, limit: number, after?: string): Promise<ClientRef[]> {
+    return this.clientsWhere({ 'state.nextDueOn': { $ne: null, $lte: today }, ...(after ? { _id: { $gt: after } } : {}) }, limit);
+  }
+
+  /** A partner's clients holding monthly contracts of any of `skus` (M4 events find them by it). */
+  withMonthly(partnerId: string, skus: readonly string[]): Promise<ClientRef[]> {
+    return this.clientsWhere({ _id: ofPartner(partnerId), 'state.monthlySkus': { $in: [...skus] } }, 100_000);
   }
 
   async get(partnerId: string, clientId: string): Promise<AggregateDocument<Client> | null> {
-    return this.load(clientKey(partnerId, clientId));
+    const doc = await this.load(clientKey(partnerId, clientId));
+    return doc ? { ...doc, state: withDefaults(doc.state) } : null;
   }
 
   /** A partner's clients in id order, after `afterClientId`. */

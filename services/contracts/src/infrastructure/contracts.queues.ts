@@ -8,3 +8,11 @@ export interface AssignmentTimeoutJob {
   clientId: string;
   assignmentId: string;
 }
+
+/** Reminders to look at a client on the day something of it falls due, and the lifecycle sweep. */
+export const LIFECYCLE_QUEUE = 'contracts-lifecycle';
+export const LIFECYCLE_JOB = 'client-due';
+export interface LifecycleJob {
+  partnerId: string;
+  clientId: string;
+}

@@ -2,10 +2,7 @@ import { CatalogCopy, type CatalogSku } from '@licensing/catalog-copy';
 import type { ManagementModel } from '@licensing/events';
 import type { SkuFacts, SkuLookup } from '../domain/client.aggregate';
 
-/**
- * The catalog copy's answer as the domain reads it. The copy does not keep a product's
- * management models yet: until it does, none are known and the domain does not check them.
- */
+/** The catalog copy's answer as the domain reads it (a product copied before management models were kept allows any). */
 const factsOf = (sku: CatalogSku & { managementModels?: ManagementModel[] }): SkuFacts => ({
   sku: sku._id,
   kind: sku.kind,
@@ -14,7 +11,8 @@ const factsOf = (sku: CatalogSku & { managementModels?: ManagementModel[] }): Sk
   terms: sku.terms,
   retired: sku.status === 'retired',
   moduleSkus: sku.kind === 'product' ? sku.relatedSkus : [],
-  ...(sku.managementModels ? { managementModels: sku.managementModels } : {}),
+  ...(sku.kind === 'product' && sku.managementModels?.length ? { managementModels: sku.managementModels } : {}),
+  changes: sku.changes ?? [],
 });
 
 /** The skus a request names, read from the catalog copy at once, for the domain to look up. */

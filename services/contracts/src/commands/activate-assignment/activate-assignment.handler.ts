@@ -2,6 +2,7 @@ import type { CloudEvent, LicensesReservedV1 } from '@licensing/events';
 import { InjectClock, type Clock, type Logger } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { activateAssignment, clientKey, type ActivationResult } from '../../domain/client.aggregate';
+import { SAGAS } from '../../domain/client.sagas';
 import { causeOf, ClientRepository } from '../../infrastructure/client.repository';
 
 /**
@@ -27,7 +28,7 @@ export class ActivateAssignmentHandler {
       clientKey(partnerId, clientId),
       this.clock,
       causeOf(event),
-      (client, ctx) => (client ? activateAssignment(client, assignmentId, ctx) : { result: { outcome: 'no-client' } }),
+      (client, ctx) => (client ? activateAssignment(client, assignmentId, ctx, SAGAS) : { result: { outcome: 'no-client' } }),
       event.id,
     );
     if (outcome.duplicate) return;

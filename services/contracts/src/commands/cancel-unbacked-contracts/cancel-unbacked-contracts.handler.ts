@@ -6,8 +6,8 @@ import { causeOf, ClientRepository } from '../../infrastructure/client.repositor
 
 /**
  * DESIGN §5: an activation the pool could not back (its reservation was released and the stock
- * is gone) cancels the contracts it names, with no recovery. The event saying so is still to be
- * defined (`contract-ended`): until then the client records it and the log says it.
+ * is gone) cancels the contracts it names, with no recovery; a contract-ended (cancelled, with
+ * the pool's code as its cause and nothing to unassign) says so.
  */
 @Injectable()
 export class CancelUnbackedContractsHandler {

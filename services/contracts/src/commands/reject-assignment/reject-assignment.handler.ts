@@ -2,6 +2,7 @@ import type { CloudEvent, ReservationRejectedV1 } from '@licensing/events';
 import { InjectClock, type Clock, type Logger } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { clientKey, rejectAssignment, type SettleResult } from '../../domain/client.aggregate';
+import { SAGAS } from '../../domain/client.sagas';
 import { causeOf, ClientRepository } from '../../infrastructure/client.repository';
 
 /** The pool could not reserve every line: the saga ends with the pool's code (e.g. POOL.INSUFFICIENT_STOCK). */
@@ -23,7 +24,7 @@ export class RejectAssignmentHandler {
       clientKey(partnerId, clientId),
       this.clock,
       causeOf(event),
-      (client, ctx) => (client ? rejectAssignment(client, assignmentId, { code, reason }, ctx) : { result: 'unknown' }),
+      (client, ctx) => (client ? rejectAssignment(client, assignmentId, { code, reason }, ctx, SAGAS) : { result: 'unknown' }),
       event.id,
     );
     if (!outcome.duplicate) logger.info({ assignmentId, clientId, code, result: outcome.result }, 'the pool refused the licenses of an assignment');

@@ -1,6 +1,7 @@
 import { InjectClock, type Clock, type Logger } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { clientKey, timeOutAssignments } from '../../domain/client.aggregate';
+import { SAGAS } from '../../domain/client.sagas';
 import { ClientRepository } from '../../infrastructure/client.repository';
 
 /**
@@ -17,7 +18,7 @@ export class TimeOutAssignmentsHandler {
   /** Times out the client's overdue assignments; returns how many. */
   async check(partnerId: string, clientId: string, logger: Logger): Promise<number> {
     const outcome = await this.clients.decide<string[]>(clientKey(partnerId, clientId), this.clock, {}, (client, ctx) =>
-      client ? timeOutAssignments(client, ctx) : { result: [] },
+      client ? timeOutAssignments(client, ctx, SAGAS) : { result: [] },
     );
     for (const assignmentId of outcome.result)
       logger.warn({ partnerId, clientId, assignmentId }, 'assignment timed out: the pool did not answer in time');
