@@ -3,3 +3,4 @@ export * from './clock';
 export * from './redis';
 export * from './queues';
 export * from './service-kit.module';
+export * from './paging';
