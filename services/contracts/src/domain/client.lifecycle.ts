@@ -52,14 +52,17 @@ function reachEnds(client: Client, timeoutMs: number, ctx: ChangeContext, result
     if (service.trialEdition) continue;
     const due = service.contracts.filter((c) => !isMonthly(c) && c.endsOn <= today && today < graceEnd(c.endsOn, GRACE_DAYS) && !announced(c));
     const graced: Contract[] = [];
+    // Product contracts sharing an end date share its modules: the first saga renews them, the others do not ask again.
+    const claimed = new Set<string>();
     for (const contract of due) {
       const current = findService(state, service.sku) as Service;
       if (current.autoRenew) {
         const id = autoRenewalId(contract.contractId, contract.endsOn);
+        const modules = modulesWith(current, contract).filter((m) => !claimed.has(m.contractId));
         const single: Service = {
           ...current,
           contracts: [contract],
-          modules: current.modules.map((m) => ({ ...m, contracts: modulesWith(current, contract) })).filter((m) => m.contracts.length > 0),
+          modules: current.modules.map((m) => ({ ...m, contracts: modules.filter((c) => c.sku === m.sku) })).filter((m) => m.contracts.length > 0),
         };
         const plan = renewalPlan(single, termOf(contract), today, 'auto-renewal');
         if (!isRefusal(plan) && !state.assignments.some((a) => a.assignmentId === id)) {
@@ -71,6 +74,7 @@ function reachEnds(client: Client, timeoutMs: number, ctx: ChangeContext, result
             mapContracts(findService(state, service.sku) as Service, (c) => (c.contractId === contract.contractId ? { ...c, renewingBy: id } : c)),
             ctx,
           );
+          for (const renewing of plan.target.contractIds) claimed.add(renewing);
           result.autoRenewals.push(id);
           continue;
         }

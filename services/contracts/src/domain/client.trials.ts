@@ -19,7 +19,7 @@ import {
   type Service,
   type SkuLookup,
 } from './client.model';
-import { licensesInForce, type Contract, type Device } from './contract.rules';
+import { byMostRecentlySeen, licensesInForce, type Contract, type Device } from './contract.rules';
 import { ContractsCodes } from './contracts.errors';
 import { addDays, type CalendarDay } from './dates';
 import { convertTrial, extendTrial, startTrial, TRIAL_BLOCK_DAYS, TRIAL_MAX_DEVICES } from './trial.rules';
@@ -145,7 +145,7 @@ export function endDueTrials(client: Client, ctx: ChangeContext): { state: Clien
     state = withService(state, { ...after, devices: still > 0 ? service.devices : [] }, ctx);
     state = { ...state, trials: [...state.trials, ...due.map((c) => ({ sku: service.sku, endsOn: c.endsOn }))] };
     events.push(...due.map((c) => trialEnded(state, service, c, c.endsOn, ctx)));
-    events.push(...deactivated(state, service.sku, [...lost].reverse(), 'trial-ended', 0, ctx));
+    events.push(...deactivated(state, service.sku, byMostRecentlySeen(lost).reverse(), 'trial-ended', 0, ctx));
   }
   return { state, events };
 }
