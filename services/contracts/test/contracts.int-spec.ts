@@ -1,124 +1,29 @@
-import { CatalogCopy } from '@licensing/catalog-copy';
-import {
-  CatalogEvents,
-  ContractsEvents,
-  createEvent,
-  PoolEvents,
-  type CloudEvent,
-  type CommitRejectedV1,
-  type LicenseLine,
-  type ProductUpdatedV1,
-} from '@licensing/events';
+import { ContractsEvents, createEvent, PoolEvents, type CloudEvent, type CommitRejectedV1 } from '@licensing/events';
 import type { RunningService } from '@licensing/service-kit';
-import { bearer, caughtUp, eventually, EventTap, moduleUpdated, productUpdated, serviceEnv, testKafka, uniqueNames } from '@licensing/testing';
-import { poolConfig, startPool } from '../../pool/src/pool.module';
-import { addMonths, formatDay } from '../src/domain/dates';
-import { contractsConfig, startContracts } from '../src/contracts.module';
+import { bearer, caughtUp, eventually } from '@licensing/testing';
+import { addMonths } from '../src/domain/dates';
+import { call, ContractsFixture, type Json } from './contracts.fixtures';
 
 /**
  * The contracts service in process with the real pool beside it (same topic prefix, its own
  * database), against the real servers. Deadlines are far beyond the test (contracts 10 minutes,
  * the pool an hour): only an advance of the platform clock brings them.
  */
-const names = uniqueNames(__filename);
-const contractsEnv = serviceEnv(names, {
-  QUEUE_PREFIX: `${names.queuePrefix}:contracts`,
-  CONTRACTS_ASSIGNMENT_TIMEOUT_MS: '600000',
-  CONTRACTS_ASSIGNMENT_SWEEP_MS: '600000',
-});
-const poolEnv = serviceEnv(names, {
-  MONGO_DATABASE: `${names.database}_pool`,
-  QUEUE_PREFIX: `${names.queuePrefix}:pool`,
-  POOL_RESERVATION_TIMEOUT_MS: '3600000',
-  POOL_RESERVATION_SWEEP_MS: '3600000',
+const fixture = new ContractsFixture(__filename, {
   // The pool is stopped and started again: a member that left uncleanly is evicted within this.
-  CONSUMER_SESSION_TIMEOUT_MS: '6000',
+  pool: { CONSUMER_SESSION_TIMEOUT_MS: '6000' },
 });
-const contractsTopic = `${names.prefix}contracts.events`;
-const poolTopic = `${names.prefix}pool.events`;
-const sagaGroup = `${names.prefix}contracts`;
-const { publisher, admin } = testKafka(names);
+const { poolTopic, sagaGroup, publisher, admin, token, createClient, buy, stockLine, assign, finalState, clientDoc, eventsOf, waitForEvent, today } =
+  fixture;
 let contracts: RunningService;
 let pool: RunningService;
-let tap: EventTap;
-const tokens: Record<string, { authorization: string }> = {};
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const CATALOG_SKUS = ['EP-PRO', 'EP-BASIC', 'EP-TRIAL', 'EDR-CORE', 'EP-ENC'];
-function catalogEvents(): CloudEvent[] {
-  const product = (sku: string, overrides: Partial<ProductUpdatedV1>) =>
-    createEvent({ type: CatalogEvents.productUpdated, subject: sku, data: productUpdated(sku, overrides) });
-  const encryption = moduleUpdated('EP-ENC', { name: 'Encryption' });
-  return [
-    createEvent({ type: CatalogEvents.moduleUpdated, subject: 'EP-ENC', data: encryption }),
-    product('EP-PRO', { familyCode: 'endpoint', terms: [12, 24, 36], moduleSkus: ['EP-ENC'], managementModels: ['self', 'delegated'] }),
-    product('EP-BASIC', { familyCode: 'endpoint', terms: [12] }),
-    product('EP-TRIAL', { familyCode: 'endpoint', trialEdition: true, terms: [] }),
-    product('EDR-CORE', { familyCode: 'edr', terms: [12, 36] }),
-  ];
-}
-
-async function call(service: RunningService, method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: unknown) {
-  const response = await service.http.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as string }) });
-  return { status: response.statusCode, headers: response.headers, body: response.body ? (response.json() as Json) : undefined };
-}
-
-const token = async (partnerId: string) => (tokens[partnerId] ??= await bearer({ partnerId }));
-const createClient = async (partnerId: string, clientId: string) =>
-  call(contracts, 'POST', `/partners/${partnerId}/clients`, await token(partnerId), { clientId, name: `Client ${clientId}` });
-const buy = async (partnerId: string, orderId: string, lines: LicenseLine[]) => {
-  const bought = await call(pool, 'POST', `/partners/${partnerId}/pool/purchases`, await token(partnerId), { orderId, lines });
-  expect(bought.status).toBe(201);
-};
-const stockLine = async (partnerId: string, sku: string, termMonths = 12) =>
-  ((await call(pool, 'GET', `/partners/${partnerId}/pool`, await token(partnerId))).body?.lines as Json[]).find(
-    (l) => l.sku === sku && l.termMonths === termMonths,
-  );
-
-interface Assign {
-  sku: string;
-  termMonths?: number;
-  quantity: number;
-  managementModel?: string;
-  modules?: { sku: string; quantity: number }[];
-}
-const assign = async (partnerId: string, clientId: string, key: string, body: Assign, headers: Record<string, string> = {}) =>
-  call(
-    contracts,
-    'POST',
-    `/partners/${partnerId}/clients/${clientId}/assignments`,
-    { ...(await token(partnerId)), 'idempotency-key': key, ...headers },
-    { termMonths: 12, managementModel: 'self', ...body },
-  );
-const finalState = async (partnerId: string, location: string) =>
-  (await call(contracts, 'GET', location, { ...(await token(partnerId)), prefer: 'wait=20' })).body as Json;
-const clientDoc = (partnerId: string, clientId: string) =>
-  contracts.db.collection('clients').findOne({ _id: `${partnerId}/${clientId}` as never }, { projection: { outbox: 0 } });
-
-const eventsOf = (type: string, predicate: (data: Json) => boolean = () => true) =>
-  tap.events<CloudEvent<Json>>((e) => e.type === type && predicate(e.data));
-const waitForEvent = async (type: string, predicate: (data: Json) => boolean, count = 1, timeoutMs = 20_000) =>
-  (await tap.waitFor((m) => (m.json as CloudEvent<Json>)?.type === type && predicate((m.json as CloudEvent<Json>).data), { count, timeoutMs })).map(
-    (m) => m.json as CloudEvent<Json>,
-  );
-const today = async () => formatDay(new Date((await call(contracts, 'GET', '/admin/clock', await bearer({ roles: ['clock-admin'] }))).body?.now));
 
 beforeAll(async () => {
-  // One after the other: two services creating the same topics at once can trip kafkajs's leader wait.
-  pool = await startPool(poolConfig(poolEnv));
-  contracts = await startContracts(contractsConfig(contractsEnv));
-  tap = await EventTap.start([contractsTopic, poolTopic]);
-  await admin.connect();
-  await publisher.publish(catalogEvents());
-  await eventually(async () => (await contracts.get(CatalogCopy).getMany(CATALOG_SKUS)).size === CATALOG_SKUS.length);
-  await eventually(async () => (await pool.get(CatalogCopy).getMany(CATALOG_SKUS)).size === CATALOG_SKUS.length);
+  await fixture.start();
+  ({ contracts, pool } = fixture);
 });
 
-afterAll(async () => {
-  await Promise.allSettled([tap?.stop(), publisher.disconnect(), admin.disconnect()]);
-  await Promise.allSettled([contracts?.close(), pool?.close()]);
-});
+afterAll(() => fixture.stop());
 
 describe('clients', () => {
   it("a client is registered once; it lists with the partner's others, a page at a time", async () => {
@@ -365,8 +270,10 @@ describe('bad input changes nothing', () => {
     const marker = await call(contracts, 'POST', url, { ...owner, 'idempotency-key': 'marker' }, { ...good, sku: 'EDR-CORE' });
     expect(marker.status).toBe(202);
     await waitForEvent(ContractsEvents.assignmentRequested, (d) => d.assignmentId === marker.body?.assignmentId);
-    expect(tap.events<CloudEvent<Json>>((e) => e.subject === 'p-1/c-bad').map((e) => e.data.assignmentId)).toEqual([marker.body?.assignmentId]);
-    expect(tap.events<CloudEvent<Json>>((e) => e.subject === 'p-1/c-1' && e.type === ContractsEvents.assignmentRequested)).toHaveLength(1);
+    expect(fixture.tap.events<CloudEvent<Json>>((e) => e.subject === 'p-1/c-bad').map((e) => e.data.assignmentId)).toEqual([
+      marker.body?.assignmentId,
+    ]);
+    expect(fixture.tap.events<CloudEvent<Json>>((e) => e.subject === 'p-1/c-1' && e.type === ContractsEvents.assignmentRequested)).toHaveLength(1);
   });
 });
 
@@ -390,7 +297,7 @@ describe('the saga deadline', () => {
     expect(rejected?.correlationid).toBe(eventsOf(ContractsEvents.assignmentRequested, (d) => d.assignmentId === assignmentId)[0]?.correlationid);
 
     // The pool comes back: it reserves, then releases on the rejection; its late answer is refused again.
-    pool = await startPool(poolConfig(poolEnv));
+    pool = await fixture.restartPool();
     // Its consumer group may first wait out the stopped member's session.
     const [released] = await waitForEvent(PoolEvents.reservationReleased, (d) => d.assignmentId === assignmentId, 1, 40_000);
     expect(released?.data.reason).toBe('rejected');
