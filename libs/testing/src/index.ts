@@ -6,3 +6,4 @@ export * from './tokens';
 export * from './service-process';
 export * from './fixtures';
 export * from './kafka-probe';
+export * from './pool-invariant';

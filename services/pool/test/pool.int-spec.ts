@@ -3,7 +3,18 @@ import { CatalogCopy } from '@licensing/catalog-copy';
 import { PoolEvents, type CloudEvent, type LicenseLine } from '@licensing/events';
 import type { EventPublisher } from '@licensing/messaging';
 import type { RunningService } from '@licensing/service-kit';
-import { bearer, caughtUp, eventually, EventTap, serviceEnv, testKafka, topicEnd, uniqueNames, type TappedMessage } from '@licensing/testing';
+import {
+  bearer,
+  caughtUp,
+  eventually,
+  EventTap,
+  readPoolInvariant,
+  serviceEnv,
+  testKafka,
+  topicEnd,
+  uniqueNames,
+  type TappedMessage,
+} from '@licensing/testing';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Admin } from 'kafkajs';
@@ -22,7 +33,6 @@ import {
   licensesRecovered,
   line,
   monthlyLapsed,
-  readPoolInvariant,
 } from './pool.fixtures';
 
 // A short reservation timeout so the timeout path runs within the test; the sweep is rare until
