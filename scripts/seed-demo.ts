@@ -88,7 +88,7 @@ async function call(
 ): Promise<number> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   // 409: it exists already (a second npm start).
@@ -156,7 +156,12 @@ async function main(): Promise<void> {
     if (!catchingUp || attempt === 50) throw new Error(`demo assignment: ${response.status} ${JSON.stringify(body)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  console.log(`demo contracts: demo-client holds EP-ADVANCED with MOD-ENCRYPTION, 5 licenses for 12 months`);
+  // Three devices on its licenses (PUT is idempotent), and an EDR trial (refused with 409 once it runs, which is fine).
+  for (const deviceId of ['laptop-01', 'laptop-02', 'server-01']) {
+    await call(contractsUrl, 'PUT', `/partners/${DEMO_PARTNER}/clients/demo-client/services/EP-ADVANCED/devices/${deviceId}`, partner);
+  }
+  await call(contractsUrl, 'POST', `/partners/${DEMO_PARTNER}/clients/demo-client/trials`, partner, { sku: 'EDR-TRIAL' });
+  console.log(`demo contracts: demo-client holds EP-ADVANCED with MOD-ENCRYPTION (5 licenses, 12 months, auto-renew), 3 devices, an EDR trial`);
 }
 
 main().catch((error: unknown) => {

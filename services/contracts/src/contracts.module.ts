@@ -30,6 +30,8 @@ import { AssignmentTimeoutsProcessor } from './commands/time-out-assignments/ass
 import { TimeOutAssignmentsHandler } from './commands/time-out-assignments/time-out-assignments.handler';
 import type { ContractsConfig } from './contracts.config';
 import { clientModel, ClientRepository } from './infrastructure/client.repository';
+import { SagaRecords, sagaRecordModel } from './infrastructure/saga-records';
+import { SagaRecordsMessageController } from './projections/saga-records.message.controller';
 import { ASSIGNMENT_TIMEOUTS_QUEUE, LIFECYCLE_QUEUE } from './infrastructure/contracts.queues';
 import { GetAssignmentHandler } from './queries/get-assignment/get-assignment.handler';
 import { GetAssignmentHttpController } from './queries/get-assignment/get-assignment.http.controller';
@@ -54,7 +56,7 @@ export class ContractsModule {
       module: ContractsModule,
       imports: [
         ServiceKitModule.forRoot(config, { queues: [ASSIGNMENT_TIMEOUTS_QUEUE, LIFECYCLE_QUEUE], ...options }),
-        MongooseModule.forFeature([clientModel]),
+        MongooseModule.forFeature([clientModel, sagaRecordModel]),
         CatalogCopyModule,
       ],
       ...forRole(config, {
@@ -71,9 +73,11 @@ export class ContractsModule {
           ManageDevicesHttpController,
           ManageTrialsHttpController,
           ApplyMonthlyMessageController,
+          SagaRecordsMessageController,
         ],
         providers: [
           ClientRepository,
+          SagaRecords,
           CreateClientHandler,
           GetClientsHandler,
           RequestAssignmentHandler,

@@ -312,7 +312,7 @@ describe('the saga deadline', () => {
 });
 
 describe('contract status by the platform clock', () => {
-  it('a contract is in grace from its end date for 7 days and holds its family meanwhile, then it has expired', async () => {
+  it('a contract is in grace from its end date for 7 days and holds its family meanwhile, then it has expired and the sweep ends it', async () => {
     const clockAdmin = await bearer({ roles: ['clock-admin'] });
     const product = async () =>
       ((await call(contracts, 'GET', '/partners/p-1/clients/c-1', await token('p-1'))).body?.services as Json[])[0]?.contracts[0];
@@ -323,8 +323,15 @@ describe('contract status by the platform clock', () => {
     expect(await product()).toMatchObject({ status: 'in-grace' });
     expect((await basic('grace')).body?.code).toBe('CONTRACTS.FAMILY_RULE');
 
+    const ended = (await product()) as Json;
     expect((await call(contracts, 'POST', '/admin/clock', clockAdmin, { advance: '8d' })).status).toBe(200);
-    expect(await product()).toMatchObject({ status: 'expired' });
+    // C9: the lifecycle sweep, run at once after the clock moved, ends it and keeps it in the service's history.
+    const service = await eventually(async () => {
+      const found = ((await call(contracts, 'GET', '/partners/p-1/clients/c-1', await token('p-1'))).body?.services as Json[])[0] as Json;
+      return (found.ended as Json[]).some((c) => c.contractId === ended.contractId) ? found : undefined;
+    });
+    expect((service.contracts as Json[]).map((c) => c.contractId)).not.toContain(ended.contractId);
+    expect((service.ended as Json[]).find((c) => c.contractId === ended.contractId)).toMatchObject({ status: 'expired', endedReason: 'expired' });
     expect((await basic('expired')).status).toBe(202);
   });
 });

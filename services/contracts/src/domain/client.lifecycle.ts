@@ -74,7 +74,7 @@ function reachEnds(client: Client, timeoutMs: number, ctx: ChangeContext, result
             mapContracts(findService(state, service.sku) as Service, (c) => (c.contractId === contract.contractId ? { ...c, renewingBy: id } : c)),
             ctx,
           );
-          for (const renewing of plan.target.contractIds) claimed.add(renewing);
+          for (const renewing of plan.target?.contractIds ?? []) claimed.add(renewing);
           result.autoRenewals.push(id);
           continue;
         }

@@ -20,7 +20,16 @@ export class RequestAssignmentHandler {
     waitMs = 0,
   ): Promise<{ assignment: AssignmentView; replayed: boolean }> {
     return this.sagas.start(
-      { partnerId, clientId, idempotencyKey, correlationId, waitMs, skus: [request.sku, ...request.modules.map((m) => m.sku)] },
+      {
+        partnerId,
+        clientId,
+        idempotencyKey,
+        correlationId,
+        waitMs,
+        skus: [request.sku, ...request.modules.map((m) => m.sku)],
+        route: 'assignments',
+        body: { ...request, modules: [...request.modules].sort((a, b) => (a.sku < b.sku ? -1 : 1)) },
+      },
       (client, assignmentId, lookup, timeoutMs, ctx) => requestAssignment(client, assignmentId, request, lookup, timeoutMs, ctx),
     );
   }

@@ -9,7 +9,7 @@ import { skuLookup } from '../../infrastructure/sku-lookup';
 import { SagaStarter, type SagaRequest } from '../start-saga/saga-starter';
 
 type Started = Promise<{ assignment: AssignmentView; replayed: boolean }>;
-type Asked = Omit<SagaRequest, 'skus'>;
+type Asked = Omit<SagaRequest, 'skus' | 'route' | 'body'>;
 
 /** C3, C4, C7: requests on a service that take licenses from the pool, each a saga like an assignment. */
 @Injectable()
@@ -23,15 +23,17 @@ export class ServiceSagasHandler {
 
   /** C3: renews every contract in force of the service (and its modules) for `termMonths`. */
   renew(asked: Asked, sku: string, termMonths: Term): Started {
-    return this.sagas.start({ ...asked, skus: [sku] }, (client, id, lookup, timeoutMs, ctx) =>
-      requestRenewal(client, id, sku, termMonths, lookup, timeoutMs, ctx),
+    return this.sagas.start(
+      { ...asked, skus: [sku], route: `services/${sku}/renewals`, body: { termMonths } },
+      (client, id, lookup, timeoutMs, ctx) => requestRenewal(client, id, sku, termMonths, lookup, timeoutMs, ctx),
     );
   }
 
   /** C4: changes the product (a row of the change table); the old contracts end and are recovered when the pool answers. */
   change(asked: Asked, sku: string, toSku: string, termMonths: Term): Started {
-    return this.sagas.start({ ...asked, skus: [sku, toSku] }, (client, id, lookup, timeoutMs, ctx) =>
-      requestChange(client, id, sku, toSku, termMonths, lookup, timeoutMs, ctx),
+    return this.sagas.start(
+      { ...asked, skus: [sku, toSku], route: `services/${sku}/changes`, body: { toSku, termMonths } },
+      (client, id, lookup, timeoutMs, ctx) => requestChange(client, id, sku, toSku, termMonths, lookup, timeoutMs, ctx),
     );
   }
 
@@ -44,8 +46,9 @@ export class ServiceSagasHandler {
 
   /** C7: adds a module to a grouped service, ending with it. */
   addModule(asked: Asked, sku: string, moduleSku: string, quantity: number): Started {
-    return this.sagas.start({ ...asked, skus: [sku, moduleSku] }, (client, id, lookup, timeoutMs, ctx) =>
-      requestModule(client, id, sku, moduleSku, quantity, lookup, timeoutMs, ctx),
+    return this.sagas.start(
+      { ...asked, skus: [sku, moduleSku], route: `services/${sku}/modules`, body: { sku: moduleSku, quantity } },
+      (client, id, lookup, timeoutMs, ctx) => requestModule(client, id, sku, moduleSku, quantity, lookup, timeoutMs, ctx),
     );
   }
 }

@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { ContractsCodes } from '../../domain/contracts.errors';
 import { assignmentView, type AssignmentView } from '../../contracts.views';
 import { ClientRepository } from '../../infrastructure/client.repository';
+import { SagaRecords } from '../../infrastructure/saga-records';
+import { archived } from '../../commands/start-saga/saga-starter';
 
 /** How often a `Prefer: wait` re-reads the assignment. */
 const WAIT_POLL_MS = 100;
@@ -12,12 +14,15 @@ export class GetAssignmentHandler {
   constructor(
     private readonly clients: ClientRepository,
     @InjectClock() private readonly clock: Clock,
+    private readonly records: SagaRecords,
   ) {}
 
   async find(partnerId: string, clientId: string, assignmentId: string): Promise<AssignmentView> {
     const doc = await this.clients.get(partnerId, clientId);
     if (!doc) throw notFound(ContractsCodes.clientNotFound, `partner ${partnerId} has no client ${clientId}`);
     const assignment = doc.state.assignments.find((a) => a.assignmentId === assignmentId);
+    const record = assignment ? null : await this.records.find(assignmentId);
+    if (record && record.partnerId === partnerId && record.clientId === clientId) return archived(record);
     if (!assignment) throw notFound(ContractsCodes.assignmentNotFound, `client ${clientId} has no assignment ${assignmentId}`);
     return assignmentView(doc.state, assignment, this.clock());
   }
