@@ -152,3 +152,6 @@ export const contractRenewed = (partnerId: string, contractId: string, renewalId
     unassigned,
     renewedAt: new Date().toISOString(),
   });
+
+/** The pool invariant helpers live in @licensing/testing (the e2e tests use them too); import them from there. */
+export { poolInvariant, readPoolInvariant, type PoolInvariant } from '@licensing/testing';
