@@ -36,9 +36,13 @@ export interface TransportSettings {
   maxAttempts: number;
   partitionsConcurrently: number;
   sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
   retryBackoffMs?: number;
   /** Longest pause of a partition waiting for a dependency to come back. */
   maxPauseMs?: number;
+  /** Longest wait before a crashed consumer is started again (the first is after a second). */
+  maxRestartDelayMs?: number;
 }
 
 /** Why a message was dead-lettered, in the DLQ message's headers. */
@@ -76,7 +80,8 @@ type Outcome = 'done' | 'wait';
  * offsets are resolved one message at a time, so nothing after the failed message is lost.
  */
 export class CloudEventsTransport extends Server implements CustomTransportStrategy {
-  private readonly consumers: Consumer[] = [];
+  /** Each handler group's current consumer, whether it is in its group, and its restarts so far. */
+  private readonly members = new Map<string, { consumer: Consumer; up: boolean; restarts: number; restart?: NodeJS.Timeout }>();
   private readonly groups = new Map<string, Map<string, Handler>>();
   private readonly waits = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -95,9 +100,16 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
     super();
   }
 
-  /** True once every consumer has joined its group (readiness). */
+  /** True once every consumer has joined its group, and while none is down (readiness). */
   get ready(): boolean {
-    return this.joined;
+    return this.notReady() === undefined;
+  }
+
+  /** Why the consumers are not ready: not joined yet, or which groups lost their consumer. */
+  notReady(): string | undefined {
+    if (!this.joined) return 'consumers have not joined their groups yet';
+    const down = [...this.members].filter(([, member]) => !member.up).map(([group]) => group);
+    return down.length > 0 ? `consumer down in group(s) ${down.join(', ')}` : undefined;
   }
 
   /** Topics this process consumes, by group (known once Nest has registered the handlers). */
@@ -123,11 +135,13 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
     }
   }
 
+  /** Leaves every group (kafkajs sends LeaveGroup), so the partitions move at once, not after a session. */
   async close(): Promise<void> {
     this.running = false;
     for (const timer of this.timers) clearTimeout(timer);
+    for (const member of this.members.values()) clearTimeout(member.restart);
     // Together: each waits out its fetch in flight.
-    await Promise.all(this.consumers.map((c) => c.disconnect()));
+    await Promise.all([...this.members.values()].map((member) => member.consumer.disconnect()));
   }
 
   on(): void {
@@ -135,7 +149,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
   }
 
   unwrap<T>(): T {
-    return this.consumers as T;
+    return [...this.members.values()].map((member) => member.consumer) as T;
   }
 
   private handlersByGroup(): Map<string, Map<string, Handler>> {
@@ -152,33 +166,72 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
     return this.groups;
   }
 
+  /**
+   * Starts the group's consumer. kafkajs never restarts a crashed consumer itself here: the
+   * transport does, whatever the error, with a fresh consumer and a growing delay, and readiness
+   * says the group is down meanwhile (a consumer that crashed for good used to leave the
+   * partition stopped and the service ready).
+   */
   private async startGroup(group: string, topics: string[]): Promise<void> {
     const options = this.groupSettings(group);
     const defaultId = `${this.settings.topicPrefix}${this.settings.service}${group === 'default' ? '' : `-${group}`}`;
     const groupId = options.groupId ? await options.groupId(defaultId) : defaultId;
-    const sessionTimeout = this.settings.sessionTimeoutMs;
     const consumer = this.kafka.consumer({
       groupId,
-      sessionTimeout,
-      heartbeatInterval: Math.floor(sessionTimeout / 10),
-      // A short fetch wait keeps shutdown quick: stopping waits for the fetch in flight.
+      sessionTimeout: this.settings.sessionTimeoutMs,
+      heartbeatInterval: this.settings.heartbeatIntervalMs,
+      rebalanceTimeout: this.settings.rebalanceTimeoutMs,
+      // A short fetch wait keeps shutdown quick (stopping waits for the fetch in flight) and the
+      // heartbeats, sent between fetches, regular.
       maxWaitTimeInMs: 1000,
       allowAutoTopicCreation: false,
+      retry: { retries: 5, restartOnFailure: () => Promise.resolve(false) },
     });
+    const previous = this.members.get(group);
+    const member = { consumer, up: false, restarts: previous?.restarts ?? 0 };
+    this.members.set(group, member);
+    const log = this.log.child({ component: 'consumer', group: groupId });
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       this.metrics.consumerLag.set({ topic: payload.topic, partition: String(payload.partition), group: groupId }, Number(payload.offsetLag));
     });
-    this.consumers.push(consumer);
-    const handlers = this.groups.get(group) ?? new Map<string, Handler>();
-    const log = this.log.child({ component: 'consumer', group: groupId });
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.settings.partitionsConcurrently,
-      eachBatch: (payload) => this.eachBatch(payload, handlers, groupId, log),
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (member.restarts > 0) log.info({ restarts: member.restarts }, 'consumer is back in its group');
+      member.up = true;
+      member.restarts = 0;
     });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      member.up = false;
+      if (!this.running || this.members.get(group) !== member) return;
+      log.error({ err: payload.error }, 'consumer crashed; the transport restarts it');
+      this.restartLater(group, topics, member);
+    });
+    const handlers = this.groups.get(group) ?? new Map<string, Handler>();
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.settings.partitionsConcurrently,
+        eachBatch: (payload) => this.eachBatch(payload, handlers, groupId, log),
+      });
+    } catch (error) {
+      // A restart that fails before it runs is tried again; the first start reports to Nest.
+      if (!previous) throw error;
+      log.error({ err: error }, 'consumer could not start again; retrying');
+      await consumer.disconnect().catch(() => undefined);
+      this.restartLater(group, topics, member);
+    }
+  }
+
+  private restartLater(group: string, topics: string[], member: { restarts: number; restart?: NodeJS.Timeout }): void {
+    if (member.restart || !this.running) return;
+    member.restarts++;
+    const delay = Math.min(1000 * 2 ** (member.restarts - 1), this.settings.maxRestartDelayMs ?? 30_000);
+    member.restart = setTimeout(() => {
+      member.restart = undefined;
+      if (this.running) void this.startGroup(group, topics);
+    }, delay);
   }
 
   private async eachBatch(payload: EachBatchPayload, handlers: Map<string, Handler>, groupId: string, log: Logger): Promise<void> {

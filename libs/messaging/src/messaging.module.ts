@@ -35,7 +35,8 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
       await admin.describeCluster();
     });
     this.readiness.add('consumers', async () => {
-      if (this.config.role !== 'worker' && !this.transport.ready) throw new Error('consumers have not joined their groups yet');
+      const reason = this.config.role === 'worker' ? undefined : this.transport.notReady();
+      if (reason) throw new Error(reason);
     });
   }
 
@@ -80,6 +81,8 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
             maxAttempts: config.consumerMaxAttempts,
             partitionsConcurrently: config.consumerConcurrency,
             sessionTimeoutMs: config.consumerSessionTimeoutMs,
+            heartbeatIntervalMs: config.consumerHeartbeatIntervalMs,
+            rebalanceTimeoutMs: config.consumerRebalanceTimeoutMs,
           },
           logger,
           metrics,

@@ -93,7 +93,12 @@ export interface PlatformConfig {
   schedulersCheckMs: number;
   consumerMaxAttempts: number;
   consumerConcurrency: number;
+  /** How long the group waits for a silent (killed) member before it gives its partitions to others. */
   consumerSessionTimeoutMs: number;
+  /** How often a consumer tells its group it is alive (at least; between batches). */
+  consumerHeartbeatIntervalMs: number;
+  /** How long a rebalance waits for the live members to rejoin. */
+  consumerRebalanceTimeoutMs: number;
   /**
    * `system`: the system clock (production). `shared`: the system clock plus an offset that the
    * services of one deployment share through Redis and that moves forward on request (DESIGN §8).
@@ -112,6 +117,10 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
   const topicPrefix = env.string('KAFKA_TOPIC_PREFIX', { default: '', pattern: /^[a-zA-Z0-9._-]*$/ });
   const clockMode = env.oneOf('CLOCK_MODE', ['system', 'shared'] as const, 'system');
   if (clockMode === 'shared' && env.optional('NODE_ENV') === 'production') env.problems.push('CLOCK_MODE=shared is refused when NODE_ENV=production');
+  const heartbeat = env.optional('CONSUMER_HEARTBEAT_INTERVAL_MS');
+  const session = env.optional('CONSUMER_SESSION_TIMEOUT_MS');
+  if (heartbeat && Number(heartbeat) * 3 > Number(session ?? 10_000))
+    env.problems.push('CONSUMER_HEARTBEAT_INTERVAL_MS must be at most a third of CONSUMER_SESSION_TIMEOUT_MS');
   return {
     service,
     role: env.oneOf('SERVICE_ROLE', ['api', 'worker', 'all'] as const, 'all'),
@@ -129,7 +138,10 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     schedulersCheckMs: env.int('SCHEDULERS_CHECK_MS', { default: 60_000, min: 100, max: 3600 * 1000 }),
     consumerMaxAttempts: env.int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1, max: 100 }),
     consumerConcurrency: env.int('CONSUMER_PARTITIONS_CONCURRENCY', { default: 3, min: 1, max: 100 }),
-    consumerSessionTimeoutMs: env.int('CONSUMER_SESSION_TIMEOUT_MS', { default: 30_000, min: 6_000, max: 300_000 }),
+    // 6 s is the broker's minimum (group.min.session.timeout.ms); 10 s keeps a slow batch safe.
+    consumerSessionTimeoutMs: env.int('CONSUMER_SESSION_TIMEOUT_MS', { default: 10_000, min: 6_000, max: 300_000 }),
+    consumerHeartbeatIntervalMs: env.int('CONSUMER_HEARTBEAT_INTERVAL_MS', { default: 1000, min: 100, max: 100_000 }),
+    consumerRebalanceTimeoutMs: env.int('CONSUMER_REBALANCE_TIMEOUT_MS', { default: 30_000, min: 1000, max: 600_000 }),
     clockMode,
     clockKey: env.string('CLOCK_KEY', { default: `licensing:clock:${topicPrefix || 'default'}`, pattern: /^[a-zA-Z0-9:._-]{1,200}$/ }),
     auth: {
