@@ -80,7 +80,7 @@ export class ClientRepository extends AggregateRepository<Client> {
   decide<R>(id: string, clock: Clock, cause: Cause, decide: Decide<R>, dedupeKey: string): Promise<Outcome<Client, R>>;
   async decide<R>(id: string, clock: Clock, cause: Cause, decide: Decide<R>, dedupeKey?: string): Promise<Outcome<Client, R>> {
     let dueBefore: CalendarDay | null = null;
-    const outcome = await this.execute<R>(
+    const outcome: Outcome<Client, R> = await this.execute<R>(
       id,
       (state) => {
         const ctx = { now: clock(), ...cause };
@@ -91,6 +91,8 @@ export class ClientRepository extends AggregateRepository<Client> {
       },
       dedupeKey,
     );
+    // A document the decision left as it was may predate a field: callers read it with its defaults.
+    if (outcome.state) outcome.state = withDefaults(outcome.state);
     const due = outcome.state?.nextDueOn ?? null;
     if (!outcome.duplicate && outcome.state && due !== null && due !== dueBefore) await this.remindDue(outcome.state, due);
     return outcome;
