@@ -90,7 +90,11 @@ export class ServiceSagasHttpController {
     @CorrelationId() correlationId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (query.dryRun) return this.handler.previewChange(partnerId, clientId, sku, body.toSku, body.termMonths);
+    if (query.dryRun) {
+      // A dry run creates nothing: 200, as documented (Nest would answer a POST with 201).
+      reply.status(200);
+      return this.handler.previewChange(partnerId, clientId, sku, body.toSku, body.termMonths);
+    }
     return this.answer(reply, partnerId, prefer, (waitMs) =>
       this.handler.change(
         { partnerId, clientId, idempotencyKey: requiredKey(idempotencyKey), correlationId, waitMs },
