@@ -508,6 +508,7 @@ describe('C7 a module added to a service', () => {
       endsOn: '2026-03-01',
       trial: null,
       cancelled: false,
+      withContract: 'a-1-1',
     });
     expect(client.services[0]?.modules.map((m) => m.sku)).toEqual(['MOD-ENC', 'MOD-FW']);
     expect(decision.events?.[0]).toMatchObject({

@@ -201,6 +201,18 @@ describe('C5 cancellation', () => {
     ]);
   });
 
+  it('C5 C7 of two product contracts assigned the same day, cancelling one takes only its own modules with it', () => {
+    const two = assign(holding(), 'a-2', request({ quantity: 6, modules: [{ sku: 'MOD-ENC', quantity: 5 }] }), on('2025-03-01'));
+    const decision = ok(cancelContract(two, 'a-2-1', on('2025-03-01')));
+    expect(decision.result.contracts.map((c) => c.contractId)).toEqual(['a-2-1', 'a-2-2']);
+    expect(credited(decision.events)).toEqual([
+      { sku: 'EP-PRO', termMonths: 12, quantity: 6 },
+      { sku: 'MOD-ENC', termMonths: 12, quantity: 5 },
+    ]);
+    expect(decision.state?.services[0]?.contracts.map((c) => c.contractId)).toEqual(['a-1-1']);
+    expect(decision.state?.services[0]?.modules[0]?.contracts.map((c) => c.contractId)).toEqual(['a-1-2']);
+  });
+
   it('C5 cancelling a module ends only the module', () => {
     const decision = ok(cancelContract(holding(), 'a-1-2', on('2025-03-01')));
     expect(decision.result.contracts.map((c) => c.contractId)).toEqual(['a-1-2']);
@@ -309,6 +321,7 @@ describe('C6 grouping', () => {
             endsOn: '2026-07-31',
             trial: null,
             cancelled: false,
+            withContract: 'g-1',
           },
         ],
       },

@@ -401,7 +401,8 @@ export function activateAssignment(client: Client, assignmentId: string, ctx: Ch
     trial: null,
     cancelled: false,
   }));
-  const [product, ...modules] = contracts as [Contract, ...Contract[]];
+  const [product, ...rest] = contracts as [Contract, ...Contract[]];
+  const modules = rest.map((m) => ({ ...m, withContract: product.contractId }));
   const activated: Assignment = {
     ...assignment,
     status: 'activated',
@@ -413,7 +414,7 @@ export function activateAssignment(client: Client, assignmentId: string, ctx: Ch
   return {
     state: converted.state,
     events: [activation(next, assignment, contracts, assignment.request.termMonths, ctx), ...converted.events],
-    result: { outcome: 'activated', contracts },
+    result: { outcome: 'activated', contracts: [product, ...modules] },
   };
 }
 

@@ -86,9 +86,11 @@ const requestOf = (service: Service, termMonths: Term, quantity: number, modules
   modules,
 });
 
-/** C7: the module contracts that share a product contract's end date renew, expire and are recovered with it. */
+/** C7: the module contracts assigned, added or grouped with a product contract (sharing its end date) renew, expire and are recovered with it. */
 export const modulesWith = (service: Service, product: Contract): Contract[] =>
-  service.modules.flatMap((m) => m.contracts.filter((c) => c.endsOn === product.endsOn && !c.cancelled));
+  service.modules.flatMap((m) =>
+    m.contracts.filter((c) => !c.cancelled && c.endsOn === product.endsOn && (c.withContract === undefined || c.withContract === product.contractId)),
+  );
 
 /** C3: what a renewal of a service takes from the pool, and which contracts it extends. */
 export function renewalPlan(
@@ -511,6 +513,7 @@ function applyModule(client: Client, assignment: Assignment, ctx: ChangeContext)
     endsOn: product.endsOn,
     trial: null,
     cancelled: false,
+    withContract: product.contractId,
   };
   const modules = service.modules.some((m) => m.sku === line.sku)
     ? service.modules.map((m) => (m.sku === line.sku ? { ...m, contracts: [...m.contracts, contract] } : m))

@@ -95,7 +95,8 @@ function cancellation(client: Client | null, contractId: string, ctx: ChangeCont
   const view: Omit<CancellationView, 'dryRun'> = {
     contracts: ending.map((c) => ({ contractId: c.contractId, sku: c.sku, recovered: recovery(c, today) })),
     recovered: mergeLines(ending.flatMap((c) => recovery(c, today))),
-    deactivatedDevices: service.devices.filter((d) => !trimmed.service.devices.includes(d)).map((d) => d.deviceId),
+    // The same devices, in the same order (longest unseen first), as the event the real one publishes.
+    deactivatedDevices: trimmed.events.flatMap((e) => (e.data as DeviceDeactivatedV1).deviceIds),
   };
   return { ending, trimmed, view };
 }
@@ -152,6 +153,7 @@ function grouping(client: Client | null, sku: string, contractId: string, ctx: C
         endsOn: grouped.contract.endsOn,
         trial: null,
         cancelled: false,
+        withContract: contractId,
       };
       return { sku: m.sku, parts, contract };
     })

@@ -38,6 +38,8 @@ export interface Contract {
   graceFor?: CalendarDay;
   /** The auto-renewal saga started at its end date, while the pool answers. */
   renewingBy?: string;
+  /** For a module's contract: the product contract it was assigned, added or grouped with (C7: it renews, expires and is cancelled with it). */
+  withContract?: string;
 }
 
 export type ContractStatus = 'active' | 'in-grace' | 'expired' | 'cancelled';
