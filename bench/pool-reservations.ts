@@ -11,14 +11,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CatalogEvents, ContractsEvents, createEvent, PoolEvents, type AssignmentRequestedV1, type CloudEvent } from '@licensing/events';
-import { createKafka, EventPublisher } from '@licensing/messaging';
-import { createLogger } from '@licensing/platform';
 import {
   EventTap,
+  grantTestAcls,
   LocalInfrastructure,
   productUpdated,
   ServiceProcess,
   TEST_JWT_SECRET,
+  testKafka,
   tokenFor,
   uniqueNames,
   urlsFromEnv,
@@ -46,8 +46,11 @@ async function main(): Promise<void> {
     urls = infra.urls();
   }
   const names = uniqueNames('bench-pool');
+  await grantTestAcls([names.prefix], urls);
   const env = {
     ...urls,
+    // The pool signs in to Kafka as itself (its principal is named after it).
+    ...(urls.KAFKA_SERVICES_PASSWORD ? { KAFKA_SASL_PASSWORD: urls.KAFKA_SERVICES_PASSWORD } : {}),
     KAFKA_TOPIC_PREFIX: names.prefix,
     MONGO_DATABASE: names.database,
     QUEUE_PREFIX: names.queuePrefix,
@@ -58,13 +61,12 @@ async function main(): Promise<void> {
     // Nothing is committed in this run: reservations must not time out while it lasts.
     POOL_RESERVATION_TIMEOUT_MS: String(30 * 60_000),
   };
-  const kafka = createKafka({ kafkaBrokers: urls.KAFKA_BROKERS.split(','), service: 'bench' }, createLogger('bench', 'silent'));
-  const publisher = new EventPublisher(kafka, { topicPrefix: names.prefix });
+  const { publisher } = testKafka(names, urls);
   let pool: ServiceProcess | undefined;
   let tap: EventTap | undefined;
   try {
     pool = await ServiceProcess.start('pool', env, { readyTimeoutMs: 60_000 });
-    tap = await EventTap.start([`${names.prefix}pool.events`], urls.KAFKA_BROKERS);
+    tap = await EventTap.start([`${names.prefix}pool.events`], urls);
 
     const product = productUpdated(SKU, { name: 'Bench product', familyCode: 'bench', terms: [12] });
 

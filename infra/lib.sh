@@ -34,6 +34,22 @@ BIND_HOST="127.0.0.1"
 
 ALL_COMPONENTS=(kafka mongo redis)
 
+# Kafka principals (SASL/SCRAM-SHA-512 users, created when the data folder is formatted): the broker
+# itself and the operator are super users; each service has its own user, which the ACLs granted
+# by libs/messaging (grantServiceAcls) confine to its own topics and consumer groups.
+KAFKA_BROKER_USER=broker
+KAFKA_OPERATOR_USER=operator
+KAFKA_SERVICE_USERS=(catalog pool contracts points)
+# `user=password` lines, mode 600, beside the data they were formatted into (wiped with it).
+kafka_users_file() { printf '%s/data/kafka-users' "$INFRA_DIR"; }
+# The password of a Kafka user of this INFRA_DIR (empty when unknown).
+kafka_password() {
+  local file
+  file="$(kafka_users_file)"
+  [[ -f "$file" ]] || return 0
+  sed -n "s/^$1=//p" "$file"
+}
+
 # --- logging ---------------------------------------------------------------------------------
 say() { printf '%s\n' "$*"; }
 warn() { printf '%s\n' "$*" >&2; }
@@ -165,7 +181,13 @@ write_env() {
   [[ -d "$INFRA_DIR/pids" ]] || return 0
   tmp="$(mktemp "$INFRA_DIR/.env.XXXXXX")"
   if running_pid kafka >/dev/null; then
-    echo "KAFKA_BROKERS=$BIND_HOST:$(recorded_port kafka)" >>"$tmp"
+    # The operator's credentials, for tools (kcat, kafka-console-consumer): see docs/runbook.md.
+    {
+      echo "KAFKA_BROKERS=$BIND_HOST:$(recorded_port kafka)"
+      echo "KAFKA_SASL_MECHANISM=SCRAM-SHA-512"
+      echo "KAFKA_SASL_USERNAME=$KAFKA_OPERATOR_USER"
+      echo "KAFKA_SASL_PASSWORD=$(kafka_password "$KAFKA_OPERATOR_USER")"
+    } >>"$tmp"
   fi
   if running_pid mongo >/dev/null; then
     echo "MONGO_URL=mongodb://$BIND_HOST:$(recorded_port mongo)" >>"$tmp"

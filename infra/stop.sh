@@ -15,7 +15,7 @@ resolve_infra_dir
 # Data folders of each component, for INFRA_WIPE.
 component_data() {
   case "$1" in
-    kafka) echo "$INFRA_DIR/data/kafka" ;;
+    kafka) echo "$INFRA_DIR/data/kafka $(kafka_users_file)" ;;
     mongo) echo "$INFRA_DIR/data/mongo" ;;
     redis) echo "$INFRA_DIR/data/redis" ;;
   esac

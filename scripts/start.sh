@@ -9,10 +9,17 @@ export INFRA_DIR="${INFRA_DIR:-$root/.infra/local}"
 
 bash scripts/install.sh
 bash infra/start.sh
+# kafka_password: the local broker's users (infra/lib.sh).
+# shellcheck source=../infra/lib.sh
+source infra/lib.sh
 set -a
-# shellcheck disable=SC1091 # written by infra/start.sh
+# shellcheck disable=SC1091 # written by infra/start.sh: the servers, and the Kafka operator's credentials
 source "$INFRA_DIR/env"
 set +a
+# Each service's Kafka principal may write only its own topic: the operator grants the ACLs
+# (idempotent), then every service signs in as itself below.
+LOG_LEVEL=warn node -r @swc-node/register -e \
+  "require('@licensing/messaging').provisionKafkaAcls().catch((e) => { console.error(e); process.exit(1); })"
 
 # A development signing secret, made once per checkout; `npm run token` signs with the same one.
 secret_file="$INFRA_DIR/dev-jwt-secret"
@@ -41,7 +48,8 @@ mkdir -p "$INFRA_DIR/logs"
 for service in catalog pool contracts points; do
   [[ -f "services/$service/src/main.ts" ]] || continue
   log="$INFRA_DIR/logs/$service.log"
-  PORT="${ports[$service]}" HOST=127.0.0.1 SERVICE_ROLE=all node -r @swc-node/register "services/$service/src/main.ts" >>"$log" 2>&1 &
+  KAFKA_SASL_USERNAME="$service" KAFKA_SASL_PASSWORD="$(kafka_password "$service")" \
+    PORT="${ports[$service]}" HOST=127.0.0.1 SERVICE_ROLE=all node -r @swc-node/register "services/$service/src/main.ts" >>"$log" 2>&1 &
   pids+=("$!")
   names+=("$service")
 done
@@ -72,7 +80,7 @@ for service in "${names[@]}"; do
   printf '  %-10s http://127.0.0.1:%s   API docs: http://127.0.0.1:%s/docs   log: %s\n' \
     "$service" "${ports[$service]}" "${ports[$service]}" "$INFRA_DIR/logs/$service.log"
 done
-echo "  Kafka $KAFKA_BROKERS   Mongo $MONGO_URL   Redis $REDIS_URL"
+echo "  Kafka $KAFKA_BROKERS (SASL/SCRAM-SHA-512; the operator's credentials are in $INFRA_DIR/env, see docs/runbook.md)   Mongo $MONGO_URL   Redis $REDIS_URL"
 echo "  A token: npm run token -- --partner demo-partner   (add --role catalog-admin, points-admin, support or clock-admin); npm run clock -- advance 30d moves time"
 
 # Stay up until Ctrl-C, or until a service dies.

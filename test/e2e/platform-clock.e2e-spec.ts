@@ -11,6 +11,8 @@ import { poolConfig, startPool } from '../../services/pool/src/pool.module';
  * or the next periodic sweep would have come.
  */
 const names = uniqueNames(__filename);
+// A deployment of its own (topics, clock key) for the catalog on the system clock.
+const systemNames = uniqueNames(`${__filename}-system`);
 const PARTNER = 'clock-partner';
 // Ten minutes: far longer than the test, so only the advance can bring the deadline.
 const slow = { POOL_RESERVATION_TIMEOUT_MS: '600000', POOL_RESERVATION_SWEEP_MS: '600000' };
@@ -31,7 +33,7 @@ beforeAll(async () => {
   [catalog, pool, systemClock] = await Promise.all([
     startCatalog(catalogConfig(envFor('catalog'))),
     startPool(poolConfig(envFor('pool', slow))),
-    startCatalog(catalogConfig(envFor('catalog-system', { CLOCK_MODE: 'system', KAFKA_TOPIC_PREFIX: `${names.prefix}system.` }))),
+    startCatalog(catalogConfig(envFor('catalog-system', { CLOCK_MODE: 'system', KAFKA_TOPIC_PREFIX: systemNames.prefix }))),
   ]);
   tap = await EventTap.start([`${names.prefix}pool.events`]);
   await publisher.publish([createEvent({ type: CatalogEvents.productUpdated, subject: 'CLK-1', data: productUpdated('CLK-1') })]);

@@ -11,14 +11,24 @@ import {
 import { AggregateRepository, aggregateSchema, type AggregateDocument } from '@licensing/persistence';
 import { createLogger, loadConfig, Metrics, readPlatformConfig } from '@licensing/platform';
 import { ServiceKitModule, startService, type RunningService } from '@licensing/service-kit';
-import { EventTap, eventually, LocalInfrastructure, productUpdated, serviceEnv, testKafka, topicEnd, uniqueNames } from '@licensing/testing';
+import {
+  EventTap,
+  eventually,
+  LocalInfrastructure,
+  productUpdated,
+  serviceEnv,
+  testKafka,
+  testKafkaClient,
+  topicEnd,
+  uniqueNames,
+} from '@licensing/testing';
 import { Controller, Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { InjectModel, MongooseModule } from '@nestjs/mongoose';
 import type { Admin, Producer } from 'kafkajs';
 import mongoose, { type Connection, type Model } from 'mongoose';
 import { CATALOG_COPY_GROUP } from '@licensing/catalog-copy';
-import { DlqHeaders, EventPublisher, OutboxRelay, createKafka } from '../src';
+import { DlqHeaders, EventPublisher, OutboxRelay } from '../src';
 
 const names = uniqueNames(__filename);
 const logger = createLogger('messaging-test', 'silent');
@@ -93,7 +103,8 @@ beforeAll(async () => {
   mongo = await LocalInfrastructure.start(`messaging-${names.id}`, ['mongo']);
   const env = serviceEnv(names, { CONSUMER_MAX_ATTEMPTS: '3', MONGO_URL: mongo.urls().MONGO_URL });
   connection = await mongoose.createConnection(env.MONGO_URL ?? '', { dbName: names.database }).asPromise();
-  const kafka = createKafka({ kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(','), service: 'messaging-test' }, logger);
+  // This file writes catalog.events as the catalog would, with the catalog's credentials.
+  const kafka = testKafkaClient('catalog');
   publisher = new EventPublisher(kafka, { topicPrefix: names.prefix });
   producer = kafka.producer();
   await producer.connect();

@@ -73,15 +73,53 @@ export function loadConfig<T>(build: (env: EnvReader) => T, source: Source = pro
 
 export type Role = 'api' | 'worker' | 'all';
 
-export interface PlatformConfig {
+export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+
+/** How a client proves who it is to the brokers (SASL). */
+export interface KafkaSasl {
+  mechanism: (typeof KAFKA_SASL_MECHANISMS)[number];
+  username: string;
+  password: string;
+}
+
+/** Where the brokers are and how a client gets in. */
+export interface KafkaConnection {
+  kafkaBrokers: string[];
+  /** Absent only for a broker that authenticates nobody (refused when NODE_ENV=production). */
+  kafkaSasl?: KafkaSasl;
+  /** TLS to the brokers. */
+  kafkaSsl: boolean;
+  /** Prefixes every topic name: lets tests and tenants share one cluster without collisions. */
+  topicPrefix: string;
+}
+
+/**
+ * The Kafka connection of one principal. Each service has its own principal, named after the
+ * service unless KAFKA_SASL_USERNAME says otherwise; the brokers' ACLs let it write only its own
+ * topic (docs/runbook.md, Security).
+ */
+export function readKafkaConnection(env: EnvReader, defaultUsername: string): KafkaConnection {
+  const username = env.optional('KAFKA_SASL_USERNAME');
+  const password = env.optional('KAFKA_SASL_PASSWORD');
+  const mechanism = (env.optional('KAFKA_SASL_MECHANISM') ?? KAFKA_SASL_MECHANISMS[0]).toLowerCase() as KafkaSasl['mechanism'];
+  if (!KAFKA_SASL_MECHANISMS.includes(mechanism))
+    env.problems.push(`KAFKA_SASL_MECHANISM must be one of ${KAFKA_SASL_MECHANISMS.join(', ')}, got "${mechanism}"`);
+  if (username && !password) env.problems.push('KAFKA_SASL_PASSWORD is required when KAFKA_SASL_USERNAME is set');
+  if (!password && env.optional('NODE_ENV') === 'production') env.problems.push('KAFKA_SASL_PASSWORD is required when NODE_ENV=production');
+  return {
+    kafkaBrokers: env.list('KAFKA_BROKERS'),
+    ...(password ? { kafkaSasl: { mechanism, username: username ?? defaultUsername, password } } : {}),
+    kafkaSsl: env.oneOf('KAFKA_SSL', ['true', 'false'] as const, 'false') === 'true',
+    topicPrefix: env.string('KAFKA_TOPIC_PREFIX', { default: '', pattern: /^[a-zA-Z0-9._-]*$/ }),
+  };
+}
+
+export interface PlatformConfig extends KafkaConnection {
   service: string;
   role: Role;
   host: string;
   port: number;
   logLevel: string;
-  kafkaBrokers: string[];
-  /** Prefixes every topic name: lets tests and tenants share one cluster without collisions. */
-  topicPrefix: string;
   topicPartitions: number;
   mongoUrl: string;
   mongoDatabase: string;
@@ -114,7 +152,7 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
   const jwksUrl = env.optional('AUTH_JWKS_URL');
   if (!secret && !jwksUrl) env.problems.push('AUTH_JWT_SECRET or AUTH_JWKS_URL is required');
   if (secret && secret.length < 32) env.problems.push('AUTH_JWT_SECRET must be at least 32 characters');
-  const topicPrefix = env.string('KAFKA_TOPIC_PREFIX', { default: '', pattern: /^[a-zA-Z0-9._-]*$/ });
+  const kafka = readKafkaConnection(env, service);
   const clockMode = env.oneOf('CLOCK_MODE', ['system', 'shared'] as const, 'system');
   if (clockMode === 'shared' && env.optional('NODE_ENV') === 'production') env.problems.push('CLOCK_MODE=shared is refused when NODE_ENV=production');
   const heartbeat = env.optional('CONSUMER_HEARTBEAT_INTERVAL_MS');
@@ -127,8 +165,7 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     host: env.string('HOST', { default: '127.0.0.1' }),
     port: env.int('PORT', { default: defaultPort, min: 0, max: 65535 }),
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    kafkaBrokers: env.list('KAFKA_BROKERS'),
-    topicPrefix,
+    ...kafka,
     topicPartitions: env.int('KAFKA_TOPIC_PARTITIONS', { default: 6, min: 1, max: 1000 }),
     mongoUrl: env.string('MONGO_URL', { pattern: /^mongodb(\+srv)?:\/\// }),
     mongoDatabase: env.string('MONGO_DATABASE', { default: service, pattern: /^[a-zA-Z0-9_-]{1,60}$/ }),
@@ -143,7 +180,7 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     consumerHeartbeatIntervalMs: env.int('CONSUMER_HEARTBEAT_INTERVAL_MS', { default: 1000, min: 100, max: 100_000 }),
     consumerRebalanceTimeoutMs: env.int('CONSUMER_REBALANCE_TIMEOUT_MS', { default: 30_000, min: 1000, max: 600_000 }),
     clockMode,
-    clockKey: env.string('CLOCK_KEY', { default: `licensing:clock:${topicPrefix || 'default'}`, pattern: /^[a-zA-Z0-9:._-]{1,200}$/ }),
+    clockKey: env.string('CLOCK_KEY', { default: `licensing:clock:${kafka.topicPrefix || 'default'}`, pattern: /^[a-zA-Z0-9:._-]{1,200}$/ }),
     auth: {
       secret,
       jwksUrl,

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import type { TestKafkaEnv } from './kafka-probe';
 
 export interface TappedMessage {
   topic: string;
@@ -15,7 +16,8 @@ const headersOf = (headers: IHeaders | undefined): Record<string, string> =>
 
 /**
  * A plain Kafka consumer (no project code) that records every message on some topics from the
- * beginning, and waits for the ones a test expects.
+ * beginning, and waits for the ones a test expects. It reads as the operator, who may read
+ * every topic.
  */
 export class EventTap {
   readonly messages: TappedMessage[] = [];
@@ -23,8 +25,16 @@ export class EventTap {
 
   private constructor(private readonly consumer: Consumer) {}
 
-  static async start(topics: string[], brokers = process.env.KAFKA_BROKERS ?? ''): Promise<EventTap> {
-    const kafka = new Kafka({ clientId: 'event-tap', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  static async start(topics: string[], env: TestKafkaEnv = process.env): Promise<EventTap> {
+    const { KAFKA_BROKERS = '', KAFKA_OPERATOR_USERNAME = 'operator', KAFKA_OPERATOR_PASSWORD } = env;
+    const kafka = new Kafka({
+      clientId: 'event-tap',
+      brokers: KAFKA_BROKERS.split(','),
+      logLevel: logLevel.NOTHING,
+      ...(KAFKA_OPERATOR_PASSWORD
+        ? { sasl: { mechanism: 'scram-sha-512', username: KAFKA_OPERATOR_USERNAME, password: KAFKA_OPERATOR_PASSWORD } }
+        : {}),
+    });
     const consumer = kafka.consumer({ groupId: `tap-${randomUUID()}` });
     const tap = new EventTap(consumer);
     await consumer.connect();

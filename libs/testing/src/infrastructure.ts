@@ -1,17 +1,24 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { grantTestAcls, type TestKafkaEnv } from './kafka-probe';
+import { topicPrefixesInUse } from './names';
 
 const run = promisify(execFile);
 export const repoRoot = resolve(__dirname, '..', '..', '..');
 
-export interface InfraUrls {
+/** Where the servers are, and how the harness signs in to Kafka (absent: a broker without authentication). */
+export interface InfraUrls extends TestKafkaEnv {
   KAFKA_BROKERS: string;
   MONGO_URL: string;
   REDIS_URL: string;
 }
+
+/** The one password of the four service principals on a test broker (see infra/README.md). */
+export const newServicesPassword = (): string => randomBytes(18).toString('base64url');
 
 export type Server = 'kafka' | 'mongo' | 'redis';
 
@@ -39,7 +46,9 @@ export function parseEnvFile(text: string): Record<string, string> {
 
 /**
  * Local servers started by the project's own infra scripts, in their own folder and on free
- * ports, so a test run never disturbs a platform started with `npm start`.
+ * ports, so a test run never disturbs a platform started with `npm start`. Its Kafka's service
+ * principals share the run's KAFKA_SERVICES_PASSWORD, and each time it starts the services'
+ * ACLs are granted under the topic prefixes the test file took.
  */
 export class LocalInfrastructure {
   private constructor(
@@ -57,6 +66,7 @@ export class LocalInfrastructure {
       KAFKA_CONTROLLER_PORT: String(await freePort()),
       MONGO_PORT: String(await freePort()),
       REDIS_PORT: String(await freePort()),
+      KAFKA_SERVICES_PASSWORD: process.env.KAFKA_SERVICES_PASSWORD ?? newServicesPassword(),
     };
     const infra = new LocalInfrastructure(dir, env, servers);
     try {
@@ -75,6 +85,7 @@ export class LocalInfrastructure {
       const e = error as { stdout?: string; stderr?: string };
       throw new Error(`infra/start.sh ${servers.join(' ')} failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
     }
+    if (servers.includes('kafka')) await grantTestAcls(topicPrefixesInUse(), this.urls());
   }
 
   async stopServers(servers: Server[] = this.servers, wipe = false): Promise<void> {
@@ -90,6 +101,13 @@ export class LocalInfrastructure {
       KAFKA_BROKERS: written.KAFKA_BROKERS ?? `127.0.0.1:${this.env.KAFKA_PORT}`,
       MONGO_URL: written.MONGO_URL ?? `mongodb://127.0.0.1:${this.env.MONGO_PORT}`,
       REDIS_URL: written.REDIS_URL ?? `redis://127.0.0.1:${this.env.REDIS_PORT}`,
+      ...(written.KAFKA_SASL_PASSWORD
+        ? {
+            KAFKA_OPERATOR_USERNAME: written.KAFKA_SASL_USERNAME ?? 'operator',
+            KAFKA_OPERATOR_PASSWORD: written.KAFKA_SASL_PASSWORD,
+            KAFKA_SERVICES_PASSWORD: this.env.KAFKA_SERVICES_PASSWORD,
+          }
+        : {}),
     };
   }
 
@@ -103,7 +121,21 @@ export function dockerAnswers(): boolean {
   return result.status === 0;
 }
 
+/**
+ * Servers given by the environment. On a Kafka that authenticates its clients the harness needs
+ * the operator's credentials (KAFKA_OPERATOR_USERNAME/PASSWORD, or KAFKA_SASL_USERNAME/PASSWORD
+ * as in `.infra/local/env`) and KAFKA_SERVICES_PASSWORD, the password of the four service users.
+ */
 export function urlsFromEnv(): InfraUrls | undefined {
-  const { KAFKA_BROKERS, MONGO_URL, REDIS_URL } = process.env;
-  return KAFKA_BROKERS && MONGO_URL && REDIS_URL ? { KAFKA_BROKERS, MONGO_URL, REDIS_URL } : undefined;
+  const { KAFKA_BROKERS, MONGO_URL, REDIS_URL, KAFKA_SERVICES_PASSWORD } = process.env;
+  if (!KAFKA_BROKERS || !MONGO_URL || !REDIS_URL) return undefined;
+  const username = process.env.KAFKA_OPERATOR_USERNAME ?? process.env.KAFKA_SASL_USERNAME;
+  const password = process.env.KAFKA_OPERATOR_PASSWORD ?? process.env.KAFKA_SASL_PASSWORD;
+  return {
+    KAFKA_BROKERS,
+    MONGO_URL,
+    REDIS_URL,
+    ...(password ? { KAFKA_OPERATOR_USERNAME: username ?? 'operator', KAFKA_OPERATOR_PASSWORD: password } : {}),
+    ...(KAFKA_SERVICES_PASSWORD ? { KAFKA_SERVICES_PASSWORD } : {}),
+  };
 }

@@ -1,12 +1,17 @@
 import { TEST_JWT_SECRET } from './tokens';
 import type { uniqueNames } from './names';
 
-/** The environment a service under test reads, on the run's shared servers and its own names. */
+/**
+ * The environment a service under test reads, on the run's shared servers and its own names.
+ * On Kafka it signs in as itself: its principal is named after the service (the default of
+ * KAFKA_SASL_USERNAME), with the password the service principals share on test brokers.
+ */
 export function serviceEnv(names: ReturnType<typeof uniqueNames>, overrides: Record<string, string> = {}): Record<string, string> {
-  const { KAFKA_BROKERS, MONGO_URL, REDIS_URL } = process.env;
+  const { KAFKA_BROKERS, MONGO_URL, REDIS_URL, KAFKA_SERVICES_PASSWORD } = process.env;
   if (!KAFKA_BROKERS || !MONGO_URL || !REDIS_URL) throw new Error('the servers are not set up: run tests through jest (global setup)');
   return {
     KAFKA_BROKERS,
+    ...(KAFKA_SERVICES_PASSWORD ? { KAFKA_SASL_PASSWORD: KAFKA_SERVICES_PASSWORD } : {}),
     MONGO_URL,
     REDIS_URL,
     KAFKA_TOPIC_PREFIX: names.prefix,
