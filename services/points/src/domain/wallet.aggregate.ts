@@ -65,6 +65,8 @@ const draft = <T>(wallet: Wallet, type: string, data: T, ctx: ChangeContext, cor
   subject: wallet.partnerId,
   partnerId: wallet.partnerId,
   data,
+  // The platform clock's time, as the payload's own times (createEvent would take the system clock's).
+  time: ctx.now,
   ...(correlationId ? { correlationId } : {}),
   ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
 });
