@@ -5,11 +5,14 @@
 #   so the storage is formatted here first, with the users; the image's own format step then finds
 #   it formatted and moves on. A later change of password goes through kafka-configs (runbook).
 # - The image turns KAFKA_* variables into broker settings but drops any value holding '=', so the
-#   listeners' JAAS logins go into a file named by KAFKA_OPTS.
+#   listeners' JAAS logins go into a file named by KAFKA_OPTS: SCRAM on every client listener (the
+#   broker signs in to itself as `broker`), PLAIN with the broker's user alone on the controller's.
+# - /tmp/kafka-operator.properties lets the image's tools sign in as the operator:
+#   /opt/kafka/bin/kafka-topics.sh --bootstrap-server localhost:9092 --command-config /tmp/kafka-operator.properties --list
 # Env: the image's KAFKA_* settings (CLUSTER_ID, KAFKA_NODE_ID, KAFKA_PROCESS_ROLES,
 # KAFKA_CONTROLLER_QUORUM_VOTERS, KAFKA_CONTROLLER_LISTENER_NAMES, KAFKA_LISTENERS,
 # KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, KAFKA_INTER_BROKER_LISTENER_NAME, KAFKA_LOG_DIRS; the
-# client listener is named CLIENTS) and the passwords SCRAM_BROKER_PASSWORD,
+# broker's own listener is named CLIENTS) and the passwords SCRAM_BROKER_PASSWORD,
 # SCRAM_OPERATOR_PASSWORD, SCRAM_CATALOG_PASSWORD, SCRAM_POOL_PASSWORD, SCRAM_CONTRACTS_PASSWORD,
 # SCRAM_POINTS_PASSWORD (letters, digits, '-' and '_' only).
 set -euo pipefail
@@ -25,7 +28,7 @@ done
 
 jaas=/tmp/kafka-server-jaas.conf
 cat >"$jaas" <<JAAS
-clients.KafkaServer {
+KafkaServer {
   org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="$SCRAM_BROKER_PASSWORD";
 };
 controller.KafkaServer {
@@ -33,6 +36,12 @@ controller.KafkaServer {
 };
 JAAS
 export KAFKA_OPTS="${KAFKA_OPTS:-} -Djava.security.auth.login.config=$jaas"
+
+cat >/tmp/kafka-operator.properties <<PROPS
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="operator" password="$SCRAM_OPERATOR_PASSWORD";
+PROPS
 
 format=/tmp/kafka-format.properties
 cat >"$format" <<PROPS
