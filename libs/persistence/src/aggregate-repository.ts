@@ -52,15 +52,21 @@ export class AggregateRepository<S> {
   /**
    * Load, decide, save with a version check; retried from the load on a conflict. With a
    * `dedupeKey` (an event id or an idempotency key) already recorded, nothing runs again.
+   * `decide` may read what else it needs (other aggregates, read models) asynchronously: it runs
+   * again on every attempt, so a retry after a conflict decides on facts read after the state.
    */
-  async execute<R>(id: string, decide: (state: S | null, version: number) => Decision<S, R>, dedupeKey?: string): Promise<Outcome<S, R>> {
+  async execute<R>(
+    id: string,
+    decide: (state: S | null, version: number) => Decision<S, R> | Promise<Decision<S, R>>,
+    dedupeKey?: string,
+  ): Promise<Outcome<S, R>> {
     const maxAttempts = this.options.maxAttempts ?? 100;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const current = await this.load(id);
       if (dedupeKey !== undefined && current?.handled.includes(dedupeKey)) {
         return { duplicate: true, state: current.state, version: current.version };
       }
-      const decision = decide(current?.state ?? null, current?.version ?? 0);
+      const decision = await decide(current?.state ?? null, current?.version ?? 0);
       if (decision.state === undefined) {
         return { duplicate: false, result: decision.result, state: current?.state ?? null, version: current?.version ?? 0, events: [] };
       }
@@ -85,17 +91,18 @@ export class AggregateRepository<S> {
   /**
    * The common shape of a command: a domain function returns the next state or a refusal, and
    * the events follow from the next state and its version. A duplicate returns the state as is.
+   * `apply` may be async (it reads facts beside the state): it runs again on every attempt.
    */
   async change(
     id: string,
-    apply: (state: S | null) => S | Refusal,
+    apply: (state: S | null) => S | Refusal | Promise<S | Refusal>,
     events: (next: S, version: number) => EventDraft[],
     dedupeKey?: string,
   ): Promise<{ state: S; version: number; duplicate: boolean } | Refusal> {
     const outcome = await this.execute<S | Refusal>(
       id,
-      (state, version) => {
-        const next = apply(state);
+      async (state, version) => {
+        const next = await apply(state);
         if (isRefusal(next)) return { result: next };
         return { state: next, events: events(next, version + 1), result: next };
       },

@@ -16,7 +16,7 @@ import { UpdateModuleHandler } from './commands/update-module/update-module.hand
 import { UpdateModuleHttpController } from './commands/update-module/update-module.http.controller';
 import { UpdateProductHandler } from './commands/update-product/update-product.handler';
 import { UpdateProductHttpController } from './commands/update-product/update-product.http.controller';
-import { catalogModels, FamilyRepository, ModuleRepository, ProductRepository } from './infrastructure/catalog.repositories';
+import { catalogModels, FamilyRepository, ModuleRepository, ProductRepository, SkuRegistry } from './infrastructure/catalog.repositories';
 import { GetFamiliesHandler } from './queries/get-families/get-families.handler';
 import { GetFamiliesHttpController } from './queries/get-families/get-families.http.controller';
 import { GetModulesHandler } from './queries/get-modules/get-modules.handler';
@@ -53,6 +53,7 @@ export class CatalogModule {
           FamilyRepository,
           ModuleRepository,
           ProductRepository,
+          SkuRegistry,
           CreateFamilyHandler,
           RenameFamilyHandler,
           CreateModuleHandler,

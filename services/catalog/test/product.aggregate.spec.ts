@@ -9,9 +9,15 @@ import {
   type Product,
   type ProductDraft,
 } from '../src/domain/product.aggregate';
+import type { Term } from '@licensing/events';
 
 const now = new Date('2026-11-27T10:00:00Z');
-const facts: CatalogFacts = { familyExists: (code) => code === 'endpoint', activeModule: (sku) => sku === 'MOD-ENC' };
+const facts: CatalogFacts = {
+  familyExists: (code) => code === 'endpoint',
+  moduleStatus: (sku) => (sku === 'MOD-ENC' ? 'active' : sku === 'MOD-OLD' ? 'retired' : undefined),
+  productTerms: (sku) => ({ 'EP-MONTHLY': [1] as Term[], 'EP-ENT': [12, 36] as Term[] })[sku],
+  rowsTo: [],
+};
 const draft: ProductDraft = {
   sku: 'EP-PRO',
   name: 'Endpoint Pro',
@@ -68,5 +74,26 @@ describe('product rules', () => {
     const event = productEvent(created, 4);
     expect(event).toMatchObject({ type: 'catalog.product-updated.v1', subject: 'EP-PRO' });
     expect(event.data).toEqual({ ...draft, terms: [12, 36], status: 'active', changes: [], updatedAt: now.toISOString(), version: 4 });
+  });
+
+  it('issue 9.10 a product keeps a retired module it already lists, but cannot add one', () => {
+    const listing = { ...created, moduleSkus: ['MOD-ENC', 'MOD-OLD'] };
+    expect(code(updateProduct(listing, 'EP-PRO', { name: 'renamed' }, facts, now))).toBe('ok');
+    expect(code(updateProduct(created, 'EP-PRO', { moduleSkus: ['MOD-ENC', 'MOD-OLD'] }, facts, now))).toBe('CATALOG.MODULE_RETIRED');
+    expect(code(createProduct(null, { ...draft, moduleSkus: ['MOD-OLD'] }, facts, now))).toBe('CATALOG.MODULE_RETIRED');
+    expect(code(updateProduct(created, 'EP-PRO', { moduleSkus: ['MOD-X'] }, facts, now))).toBe('CATALOG.UNKNOWN_MODULE');
+  });
+
+  it('issue 9.10 a change-table row joins products that share a term, and no terms edit leaves one across terms', () => {
+    const monthly = createProduct(null, { ...draft, sku: 'EP-MONTHLY', terms: [1], pointsPricePerMonth: 4 }, facts, now) as Product;
+    expect(code(allowChange(created, 'EP-PRO', monthly, 'EP-MONTHLY', 'upgrade', now))).toBe('CATALOG.CHANGE_ACROSS_TERMS');
+    const target = createProduct(null, { ...draft, sku: 'EP-ENT' }, facts, now) as Product;
+    const withRow = allowChange(created, 'EP-PRO', target, 'EP-ENT', 'upgrade', now) as Product;
+    expect(code(updateProduct(withRow, 'EP-PRO', { terms: [24] }, facts, now))).toBe('CATALOG.CHANGE_ACROSS_TERMS');
+    expect(code(updateProduct(withRow, 'EP-PRO', { terms: [36] }, facts, now))).toBe('ok');
+    const pointedTo = { ...facts, rowsTo: [{ fromSku: 'EP-MONTHLY', kind: 'downgrade' as const }] };
+    const refused = updateProduct(created, 'EP-PRO', { terms: [12] }, pointedTo, now);
+    expect(isRefusal(refused) && refused.details).toEqual({ changes: [{ fromSku: 'EP-MONTHLY', toSku: 'EP-PRO' }] });
+    expect(code(updateProduct(created, 'EP-PRO', { terms: [1, 12], pointsPricePerMonth: 2 }, pointedTo, now))).toBe('ok');
   });
 });
