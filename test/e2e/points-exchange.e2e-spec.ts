@@ -138,12 +138,15 @@ beforeAll(async () => {
   await eventually(
     async () => {
       const quote = await call(points, 'POST', '/partners/e2e-probe/points/exchanges?dryRun=true', pointsAdmin, {
-        lines: ['EP-MONTHLY', 'EDR-MONTHLY', 'EP-LEGACY'].map((sku) => ({ sku, quantity: 1 })),
+        lines: ['EP-MONTHLY', 'EDR-MONTHLY'].map((sku) => ({ sku, quantity: 1 })),
+      });
+      const legacy = await call(points, 'POST', '/partners/e2e-probe/points/exchanges?dryRun=true', pointsAdmin, {
+        lines: [{ sku: 'EP-LEGACY', quantity: 1 }],
       });
       const annual = await call(points, 'POST', '/partners/e2e-probe/points/exchanges?dryRun=true', pointsAdmin, {
         lines: [{ sku: 'EP-ANNUAL', quantity: 1 }],
       });
-      return quote.status === 200 && quote.body.warnings.length === 1 && annual.body.code === 'POINTS.NO_POINTS_PRICE';
+      return quote.status === 200 && legacy.body?.code === 'POINTS.SKU_RETIRED' && annual.body.code === 'POINTS.NO_POINTS_PRICE';
     },
     30_000,
     300,
@@ -211,18 +214,14 @@ describe('MSSP Command exchange across points and pool', () => {
     );
   });
 
-  it('refunds an exchange for a retired sku; balance = sum of the ledger afterwards', async () => {
+  it('issue 9.13: refuses an exchange for a retired sku at the request; nothing is debited or credited', async () => {
     await enrolled('e2e-retired', 40);
     const response = await exchange('e2e-retired', [{ sku: 'EP-LEGACY', quantity: 5 }], { prefer: 'wait=20' });
-    expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ status: 'refunded', totalPoints: 15, refund: { code: 'POOL.SKU_RETIRED' } });
-    expect(await wallet('e2e-retired')).toMatchObject({ balance: 40, holdings: [] });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: 'POINTS.SKU_RETIRED', details: { skus: ['EP-LEGACY'] } });
+    expect(await wallet('e2e-retired')).toMatchObject({ balance: 40, holdings: [], pendingExchanges: 0 });
     const ledger = await settledLedger('e2e-retired');
-    expect(ledger.map((e) => [e.kind, e.amount])).toEqual([
-      ['exchange-refund', 15],
-      ['exchange-debit', -15],
-      ['credit', 40],
-    ]);
+    expect(ledger.map((e) => [e.kind, e.amount])).toEqual([['credit', 40]]);
     expect(await monthlyStock('e2e-retired', 'EP-LEGACY')).toBe(0);
   });
 

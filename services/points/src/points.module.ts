@@ -16,6 +16,7 @@ import { RenewMonthHttpController } from './commands/renew-month/renew-month.htt
 import { RenewalsProcessor } from './commands/renew-month/renewals.processor';
 import { SettleExchangeHandler } from './commands/settle-exchange/settle-exchange.handler';
 import { SettleExchangeMessageController } from './commands/settle-exchange/settle-exchange.message.controller';
+import { businessIdModel, BusinessIdsRepository } from './infrastructure/business-ids.repository';
 import { PointsMetrics } from './infrastructure/points.metrics';
 import { EXCHANGE_TIMEOUTS_QUEUE, RENEWALS_QUEUE } from './infrastructure/points.queues';
 import { walletModel, WalletRepository } from './infrastructure/wallet.repository';
@@ -43,7 +44,7 @@ export class PointsModule {
       module: PointsModule,
       imports: [
         ServiceKitModule.forRoot(config, { queues: [EXCHANGE_TIMEOUTS_QUEUE, RENEWALS_QUEUE], ...options }),
-        MongooseModule.forFeature([walletModel, ledgerModel, exchangeHistoryModel]),
+        MongooseModule.forFeature([walletModel, ledgerModel, exchangeHistoryModel, businessIdModel]),
         CatalogCopyModule,
       ],
       ...forRole(config, {
@@ -60,6 +61,7 @@ export class PointsModule {
         ],
         providers: [
           WalletRepository,
+          BusinessIdsRepository,
           LedgerRepository,
           ExchangeHistoryRepository,
           PointsMetrics,

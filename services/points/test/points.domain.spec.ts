@@ -94,8 +94,8 @@ describe('pricing (M3: the catalog points price per license-month)', () => {
     expect(priceExchange(lines, lookup)).toMatchObject({ refused: true, kind: 'invalid', code });
   });
 
-  it('accepts a retired sku with a warning: the pool decides, and the saga refunds', () => {
-    expect(quote([{ sku: 'EP-OLD', quantity: 1 }]).warnings).toEqual([expect.objectContaining({ sku: 'EP-OLD', code: PointsCodes.skuRetired })]);
+  it('refuses a retired sku up front, as the pool would (issue 9.13)', () => {
+    expect(priceExchange([{ sku: 'EP-OLD', quantity: 1 }], lookup)).toMatchObject({ refused: true, kind: 'invalid', code: PointsCodes.skuRetired });
   });
 });
 
@@ -346,7 +346,7 @@ describe('M4 monthly renewal', () => {
     expect(applied(renewMonthly(w, '2031-02', priceOf, ctx())).result.lapsed).toEqual([{ sku: 'EP-GONE', quantity: 1, reason: 'no-points-price' }]);
   });
 
-  it('merges lots of one sku bought in different months into one renewed lot', () => {
+  it('merges lots of one sku bought in different months into one renewed lot, each month charged (issue 9.13)', () => {
     const w = holder(100, {
       holdings: [
         { sku: 'EP-MONTHLY', quantity: 1, paidThrough: '2030-12' },
@@ -354,9 +354,10 @@ describe('M4 monthly renewal', () => {
         { sku: 'EP-MONTHLY', quantity: 4, paidThrough: '2031-02' },
       ],
     });
-    const change = applied(renewMonthly(w, '2031-02', priceOf, ctx()));
+    const january = applied(renewMonthly(w, '2031-02', priceOf, ctx()));
+    const change = applied(renewMonthly(january.state, '2031-02', priceOf, ctx()));
     expect(change.state.holdings).toEqual([{ sku: 'EP-MONTHLY', quantity: 7, paidThrough: '2031-02' }]);
-    expect(change.result.pointsDebited).toBe(15);
+    expect(january.result.pointsDebited + change.result.pointsDebited).toBe(5 + 15);
   });
 
   it('months are UTC', () => {

@@ -296,11 +296,11 @@ describe('the exchange saga (M2, M3)', () => {
 
   it('refunds when the pool refuses: the points come back, balance = sum of the ledger', async () => {
     await enrolWith('p-refund', 50);
-    const response = await exchange('p-refund', [{ sku: 'EP-OLD', quantity: 3 }]);
+    // The pool's copy of the catalog may retire a sku before points' copy does (issue 9.13: points refuses what it knows is retired).
+    const response = await exchange('p-refund', [{ sku: 'EP-MONTHLY', quantity: 3 }]);
     expect(response.statusCode).toBe(202);
-    expect(response.json().warnings).toEqual([expect.objectContaining({ code: 'POINTS.SKU_RETIRED' })]);
     const { exchangeId } = response.json();
-    expect((await wallet('p-refund')).balance).toBe(38);
+    expect((await wallet('p-refund')).balance).toBe(35);
     await poolRefuses(exchangeId);
     const final = await waitFinal('p-refund', exchangeId);
     expect(final.json()).toMatchObject({ status: 'refunded', refund: { code: 'POOL.SKU_RETIRED' } });
@@ -308,8 +308,8 @@ describe('the exchange saga (M2, M3)', () => {
     expect((await wallet('p-refund')).holdings).toEqual([]);
     const ledger = await expectLedgerMatchesBalance('p-refund');
     expect(ledger.map((e) => [e.kind, e.amount])).toEqual([
-      ['exchange-refund', 12],
-      ['exchange-debit', -12],
+      ['exchange-refund', 15],
+      ['exchange-debit', -15],
       ['credit', 50],
     ]);
   });
@@ -339,7 +339,7 @@ describe('the exchange saga (M2, M3)', () => {
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect((await wallet('p-idem')).balance).toBe(20);
     const other = await exchange('p-idem', [{ sku: 'EP-MONTHLY', quantity: 3 }], { 'idempotency-key': 'ex-1' });
-    expect(other.statusCode).toBe(422);
+    expect(other.statusCode).toBe(409);
     expect(other.json().code).toBe('POINTS.IDEMPOTENCY_KEY_REUSED');
     expect((await wallet('p-idem')).balance).toBe(20);
   });
@@ -435,8 +435,11 @@ describe('monthly renewal (M4)', () => {
     clockAt = new Date('2031-02-01T00:00:05Z');
     const first = await inject('POST', '/points/renewals', admin, { month: '2031-02' });
     expect(first.statusCode).toBe(200);
-    // Other tests' wallets hold licenses of this month too: they renew in the same run.
-    expect(first.json()).toMatchObject({ month: '2031-02', lapsedWallets: 1, licensesLapsed: 3 });
+    // Other tests' wallets hold licenses paid through today's real month, years before 2031: the
+    // same run charges each month since (issue 9.13) and lapses what their balances cannot pay.
+    expect(first.json()).toMatchObject({ month: '2031-02' });
+    expect(first.json().lapsedWallets).toBeGreaterThanOrEqual(1);
+    expect(first.json().licensesLapsed).toBeGreaterThanOrEqual(3);
     expect(first.json().renewedWallets).toBeGreaterThanOrEqual(2);
     const second = await inject('POST', '/points/renewals', admin, { month: '2031-02' });
     expect(second.json()).toMatchObject({ wallets: 0, renewedWallets: 0, lapsedWallets: 0, pointsDebited: 0, licensesRenewed: 0, licensesLapsed: 0 });

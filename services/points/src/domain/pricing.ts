@@ -18,7 +18,7 @@ export interface RequestedLine {
 export interface Quote {
   lines: PointsLine[];
   totalPoints: number;
-  /** Accepted, but the pool may refuse it (the exchange would then be refunded). */
+  /** Advisories on an accepted exchange; none today (a retired sku, the only one there was, is refused since issue 9.13). */
   warnings: { sku: string; code: string; message: string }[];
 }
 
@@ -29,10 +29,10 @@ export function monthlyPrice(sku: PricedSku | undefined): number | null {
 }
 
 /**
- * M3: an exchange is priced at the catalog's points price per license-month. Unknown skus and
- * skus without a points price are refused up front. A sku the catalog has retired is priced
- * and accepted with a warning: the pool is the authority on what may enter a pool, refuses it,
- * and the saga refunds the points (docs/points.md, "retired skus").
+ * M3: an exchange is priced at the catalog's points price per license-month. Unknown skus, skus
+ * without a points price and (M4: a retired product cannot be bought anew) retired skus are
+ * refused up front, as the pool would refuse them: debiting points only to refund them later
+ * helps nobody (issue 9.13). Licenses already held of a retired sku keep renewing (renewal.ts).
  */
 export function priceExchange(requested: RequestedLine[], catalog: (sku: string) => PricedSku | undefined): Quote | Refusal {
   if (requested.length === 0) return refuse('invalid', PointsCodes.invalidQuantity, 'an exchange needs at least one line');
@@ -53,18 +53,15 @@ export function priceExchange(requested: RequestedLine[], catalog: (sku: string)
   if (unpriced.length > 0) {
     return refuse('invalid', PointsCodes.noPointsPrice, `no points price (monthly licenses) for ${unpriced.join(', ')}`, { skus: unpriced });
   }
+  const retired = requested.filter((l) => catalog(l.sku)?.status === 'retired').map((l) => l.sku);
+  if (retired.length > 0) {
+    return refuse('invalid', PointsCodes.skuRetired, `a retired sku cannot be bought anew: ${retired.join(', ')}`, { skus: retired });
+  }
   const lines = requested.map((l) => ({
     sku: l.sku,
     termMonths: MONTHLY_TERM,
     quantity: l.quantity,
     pointsPerLicense: monthlyPrice(catalog(l.sku)) as number,
   }));
-  const warnings = requested
-    .filter((l) => catalog(l.sku)?.status === 'retired')
-    .map((l) => ({
-      sku: l.sku,
-      code: PointsCodes.skuRetired,
-      message: `${l.sku} is retired: the pool will refuse it and the points will be refunded`,
-    }));
-  return { lines, totalPoints: lines.reduce((sum, l) => sum + l.quantity * l.pointsPerLicense, 0), warnings };
+  return { lines, totalPoints: lines.reduce((sum, l) => sum + l.quantity * l.pointsPerLicense, 0), warnings: [] };
 }

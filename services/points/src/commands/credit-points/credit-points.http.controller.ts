@@ -15,7 +15,8 @@ export class CreditPointsHttpController {
   @RouteSchema({
     tags: ['wallet'],
     summary: 'Credit points bought or granted (points-admin)',
-    description: 'Once per Idempotency-Key: a replay answers 200 with the wallet as it is and `idempotent-replayed: true`.',
+    description:
+      'Once per Idempotency-Key, ever: a replay answers 200 with the wallet as it is and `idempotent-replayed: true`; the same key with another amount or reason is refused (409 POINTS.IDEMPOTENCY_KEY_REUSED).',
     params: s.partnerParams,
     headers: s.creditHeaders,
     body: s.creditBody,

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CatalogCopy } from '@licensing/catalog-copy';
-import { InjectClock, InjectConfig, InjectLogger, orThrow, unprocessable, type Clock, type Logger } from '@licensing/platform';
+import { conflict, InjectClock, InjectConfig, InjectLogger, orThrow, type Clock, type Logger } from '@licensing/platform';
 import { Deadlines, jobIdOf } from '@licensing/service-kit';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
@@ -94,7 +94,7 @@ export class ExchangeHandler {
 
   private replay(lines: RequestedLine[], existing: ExchangeView): ExchangeAnswer {
     if (!sameLines(lines, existing)) {
-      throw unprocessable(PointsCodes.idempotencyKeyReused, 'this Idempotency-Key was used for a different exchange', {
+      throw conflict(PointsCodes.idempotencyKeyReused, 'this Idempotency-Key was used for a different exchange', {
         exchangeId: existing.exchangeId,
       });
     }

@@ -65,15 +65,31 @@ export class RenewMonthHandler {
     return summary;
   }
 
+  /**
+   * One write per month due, oldest first, until the wallet is paid through `month` or has
+   * lapsed what it could not pay: a wallet that missed months while the platform was down is
+   * charged each of them (M4). Each write is version-checked and leaves its month paid, so
+   * concurrent runs never charge a month twice.
+   */
   private async renewWallet(partnerId: string, month: string, correlationId: string): Promise<RenewalResult | null> {
     const due = (await this.wallets.load(partnerId))?.state.holdings.filter((h) => h.paidThrough < month) ?? [];
     if (due.length === 0) return null;
     const skus = await this.catalog.getMany(due.map((h) => h.sku));
     const priceOf = (sku: string) => monthlyPrice(skus.get(sku));
-    const outcome = await this.wallets.decide<RenewalResult | null>(partnerId, { now: this.clock(), correlationId }, (w, ctx) =>
-      w ? renewMonthly(w, month, priceOf, ctx) : { result: null },
-    );
-    if (outcome.duplicate || outcome.events.length === 0 || isRefusal(outcome.result)) return null;
-    return outcome.result;
+    // A sku the copy no longer knows is counted as a product: it keeps its place before modules.
+    const kindOf = (sku: string) => skus.get(sku)?.kind ?? 'product';
+    const total: RenewalResult = { renewed: [], lapsed: [], pointsDebited: 0 };
+    let changed = false;
+    for (;;) {
+      const outcome = await this.wallets.decide<RenewalResult | null>(partnerId, { now: this.clock(), correlationId }, (w, ctx) =>
+        w ? renewMonthly(w, month, priceOf, ctx, kindOf) : { result: null },
+      );
+      if (outcome.duplicate || outcome.events.length === 0 || isRefusal(outcome.result) || outcome.result === null) break;
+      changed = true;
+      total.renewed.push(...outcome.result.renewed);
+      total.lapsed.push(...outcome.result.lapsed);
+      total.pointsDebited += outcome.result.pointsDebited;
+    }
+    return changed ? total : null;
   }
 }
