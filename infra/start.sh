@@ -51,6 +51,13 @@ launch() {
   if [[ -f "$log" ]]; then mv -f "$log" "$log.1"; fi
   setsid "$@" >"$log" 2>&1 </dev/null 8>&- &
   LAUNCHED_PID=$!
+  # setsid execs the server under its own pid; until it has, /proc names the process "setsid" and
+  # running_pid would take the server for dead (on a busy machine, a false "exited during start-up").
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [[ "$(cat "/proc/$LAUNCHED_PID/comm" 2>/dev/null)" == setsid ]] || break
+    sleep 0.05
+  done
   echo "$LAUNCHED_PID" >"$(pid_file "$name")"
   component_port "$name" >"$(port_file "$name")"
 }
@@ -186,11 +193,6 @@ EOF
         cat "$INFRA_DIR/logs/kafka-format.log" >&2
         die "kafka: formatting $data failed"
       }
-    [[ -f "$data/meta.properties" ]] || {
-      cat "$INFRA_DIR/logs/kafka-format.log" >&2
-      ls -la "$data" >&2
-      die "kafka: formatting $data reported success but wrote no meta.properties"
-    }
   fi
   read -ra heap <<<"$KAFKA_HEAP_OPTS"
   read -ra jvm <<<"$KAFKA_JVM_OPTS"
