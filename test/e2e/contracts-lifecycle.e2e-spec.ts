@@ -475,7 +475,15 @@ describe('2. an upgrade (C4) with the recovery of the old contract (C5)', () => 
 
     const path = `${clientPath(P, 'client')}/services/EP-STD/changes`;
     const body = { toSku: 'EP-ADV', termMonths: 12 };
-    const preview = await call(contracts, 'POST', `${path}?dryRun=true`, await tokenOf(P), body);
+    // The change row is the catalog's last word on EP-STD: the contracts' copy may still be reading it.
+    const preview = await eventually(
+      async () => {
+        const answer = await call(contracts, 'POST', `${path}?dryRun=true`, await tokenOf(P), body);
+        return answer.body?.code === 'CONTRACTS.CHANGE_NOT_ALLOWED' ? undefined : answer;
+      },
+      30_000,
+      250,
+    );
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({
       dryRun: true,
@@ -677,14 +685,13 @@ describe('6. monthly contracts on licenses bought with points (M4 with C9)', () 
       { amount: 60, reason: 'e2e' },
     );
     expect(credit.status).toBe(201);
-    // The points' catalog copy prices the product once a quote answers.
-    await eventually(
-      async () =>
-        (await call(points, 'POST', `/partners/${P}/points/exchanges?dryRun=true`, pointsAdmin, { lines: [{ sku: 'EP-MSSP', quantity: 1 }] }))
-          .status === 200,
-      30_000,
-      250,
-    );
+    // The points' catalog copy prices the product once a quote answers; the pool's knows it once
+    // an annual purchase of it is refused for its term (it is monthly), not as unknown.
+    const quote = async () =>
+      call(points, 'POST', `/partners/${P}/points/exchanges?dryRun=true`, pointsAdmin, { lines: [{ sku: 'EP-MSSP', quantity: 1 }] });
+    const annual = async () =>
+      call(pool, 'POST', `/partners/${P}/pool/purchases`, await tokenOf(P), { orderId: 'six-probe', lines: [line('EP-MSSP', 12, 1)] });
+    await eventually(async () => (await quote()).status === 200 && (await annual()).body?.code === 'POOL.TERM_NOT_ALLOWED', 30_000, 250);
     expect(await exchange(4)).toMatchObject({ status: 200, body: { status: 'completed', totalPoints: 20 } });
     await newClient(P, 'older');
     await newClient(P, 'newer');
