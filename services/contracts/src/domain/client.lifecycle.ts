@@ -23,7 +23,7 @@ import { modulesWith, renewalPlan } from './client.sagas';
 import { trimDevices } from './client.services';
 import { endDueTrials } from './client.trials';
 import { GRACE_DAYS, isMonthly, type Contract } from './contract.rules';
-import { addDays, type CalendarDay } from './dates';
+import { addDays, daysBetween, type CalendarDay } from './dates';
 import { reminderDue } from './reminders';
 
 export interface TickResult {
@@ -137,6 +137,10 @@ function expire(client: Client, ctx: ChangeContext, result: TickResult): { state
   return { state, events };
 }
 
+/** C11 steps that fall within the contract: a 30-day trial gets no "30 days left" on its first day. */
+const stepsFor = (contract: Contract, policy: LifecyclePolicy): number[] =>
+  policy.reminderDays.filter((d) => d < daysBetween(contract.startsOn, contract.endsOn));
+
 /** The contracts that get C11 reminders: paid annual products and trials (monthly ones renew with points every month). */
 const remindable = (service: Service): Contract[] => service.contracts.filter((c) => !isMonthly(c) || c.trial !== null);
 
@@ -148,7 +152,7 @@ function remind(client: Client, policy: LifecyclePolicy, ctx: ChangeContext, res
   for (const service of client.services) {
     for (const contract of remindable(service)) {
       const already = client.reminders.filter((r) => r.contractId === contract.contractId);
-      const due = reminderDue(contract.endsOn, policy.reminderDays, already, today);
+      const due = reminderDue(contract.endsOn, stepsFor(contract, policy), already, today);
       if (!due) continue;
       sent.push({ contractId: contract.contractId, endsOn: due.endsOn, daysBefore: due.daysBefore });
       const data: ContractExpiringV1 = {
@@ -202,7 +206,7 @@ export function nextDueOn(client: Client, policy: LifecyclePolicy, today: Calend
       if (c.endsOn <= today) continue;
       const sent = client.reminders.filter((r) => r.contractId === c.contractId && r.endsOn === c.endsOn).map((r) => r.daysBefore);
       const floor = sent.length > 0 ? Math.min(...sent) : Infinity;
-      const next = policy.reminderDays.filter((d) => d < floor);
+      const next = stepsFor(c, policy).filter((d) => d < floor);
       if (next.length > 0) days.push(addDays(c.endsOn, -Math.max(...next)));
     }
   }

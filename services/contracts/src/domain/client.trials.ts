@@ -68,7 +68,13 @@ export function extendTrialOf(client: Client | null, sku: string, ctx: ChangeCon
   const service = findService(client, sku);
   const today = todayOf(ctx);
   const contract = service?.contracts.filter((c) => c.trial !== null).at(-1);
-  if (!service || !contract) return refuse('not-found', ContractsCodes.trialNotFound, `the client has no trial of ${sku}`);
+  if (!service || !contract) {
+    // A trial the lifecycle has already moved to the history ended: the same answer as just before the sweep.
+    const ended = service?.ended.filter((c) => c.trial !== null).at(-1);
+    return ended
+      ? refuse('conflict', ContractsCodes.trialEnded, `the trial ${ended.contractId} ended on ${ended.endedOn}`)
+      : refuse('not-found', ContractsCodes.trialNotFound, `the client has no trial of ${sku}`);
+  }
   const extended = extendTrial(contract, today);
   if (isRefusal(extended)) return extended;
   const state = withService(
