@@ -397,7 +397,8 @@ describe('1. a product with a module: assignment, devices, reminders, auto-renew
         unassigned: [line(c.sku, 12, 3)],
       });
     }
-    // The marker's last reminder comes after the renewal: by then every reminder of the client is out.
+    // One client's events keep their order (one document, one partition): with the renewal in, so
+    // is any reminder the client sent before it. The marker's last one shows the end's sweep ran.
     await arrival(ContractsEvents.contractExpiring, (d: ContractExpiringV1) => d.contractId === marker.contractId && d.daysBefore === 1);
     const remindersOf = (contractId: string) =>
       seen<ContractExpiringV1>(ContractsEvents.contractExpiring, (d) => d.contractId === contractId).map((d) => d.daysBefore);
