@@ -1,5 +1,5 @@
 import { dlqTopicOf, topicOf, type Context } from '@licensing/events';
-import { createLogger, loadConfig, readKafkaConnection, type KafkaConnection, type KafkaSasl, type Logger } from '@licensing/platform';
+import { createLogger, loadConfig, LogThrottle, readKafkaConnection, type KafkaConnection, type KafkaSasl, type Logger } from '@licensing/platform';
 import {
   AclOperationTypes,
   AclPermissionTypes,
@@ -43,15 +43,17 @@ export function createKafka(
     requestTimeout: 30000,
     retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5000 },
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }: LogEntry) => {
+    logCreator: () => {
+      // A broker away makes every connection log each retry: one line per condition and window.
+      const throttle = new LogThrottle(log);
+      return ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
         // kafkajs logs retriable conditions (broker restarts, coordinator loading) as errors and
         // retries them itself; failures that matter reach our code as thrown errors.
-        if (level <= logLevel.WARN) log.warn(rest, message);
+        if (level <= logLevel.WARN) throttle.log('warn', `${message}/${String(rest.error ?? '')}`, rest, message);
         else log.debug(rest, message);
-      },
+      };
+    },
   });
 }
 

@@ -32,3 +32,34 @@ export class NestLogger implements LoggerService {
     this.logger.trace({ context }, String(message));
   }
 }
+
+/**
+ * Logs a recurring condition once per window and key, then how often it came back meanwhile: a
+ * dependency that is away makes every client complain on every retry, and the log should say so
+ * in a few lines, not thousands.
+ */
+export class LogThrottle {
+  private readonly seen = new Map<string, { until: number; repeated: number }>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly windowMs = 30_000,
+  ) {}
+
+  log(level: 'error' | 'warn' | 'info' | 'debug', key: string, fields: object, message: string): void {
+    const now = Date.now();
+    const entry = this.seen.get(key);
+    if (entry && now < entry.until) {
+      entry.repeated++;
+      return;
+    }
+    this.seen.set(key, { until: now + this.windowMs, repeated: 0 });
+    this.logger[level]({ ...fields, ...(entry?.repeated ? { repeated: entry.repeated, windowMs: this.windowMs } : {}) }, message);
+  }
+}
+
+/** What tells one error condition from another in a throttle key: its code, else its message. */
+export const errorKey = (error: unknown): string => {
+  const e = error as { code?: unknown; name?: string; message?: string } | null;
+  return String(e?.code ?? `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`).slice(0, 200);
+};

@@ -6,6 +6,7 @@ import {
   ErrorsFilter,
   httpAdapter,
   LOGGER,
+  LogThrottle,
   Metrics,
   NestLogger,
   openApiOf,
@@ -76,10 +77,30 @@ export async function startService(module: DynamicModule, config: PlatformConfig
 }
 
 /**
+ * What Node itself would print raw goes through the logger as JSON: its warnings (Node prints
+ * them from a default 'warning' listener, removed here), and an error nothing caught, after
+ * which the process exits as Node would have.
+ */
+function logProcessEvents(logger: Logger): void {
+  const throttle = new LogThrottle(logger.child({ component: 'node' }));
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => throttle.log('warn', `warning/${warning.name}/${warning.message}`, { err: warning }, 'node warning'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+}
+
+/**
  * Runs a service process: starts it, and on SIGTERM or SIGINT closes it gracefully within
- * `graceMs`, then exits.
+ * `graceMs`, then exits. Every line it prints is a JSON log line.
  */
 export async function runService(logger: Logger, start: () => Promise<RunningService>, graceMs = 25_000): Promise<void> {
+  logProcessEvents(logger);
   let service: RunningService | undefined;
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -1,4 +1,15 @@
-import { InjectClock, InjectConfig, InjectLogger, Metrics, Readiness, type Clock, type Logger, type PlatformConfig } from '@licensing/platform';
+import {
+  errorKey,
+  InjectClock,
+  InjectConfig,
+  InjectLogger,
+  LogThrottle,
+  Metrics,
+  Readiness,
+  type Clock,
+  type Logger,
+  type PlatformConfig,
+} from '@licensing/platform';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -127,11 +138,16 @@ export class Deadlines implements OnModuleInit, OnApplicationShutdown {
 
 const QUEUE_NAMES = 'QUEUE_NAMES';
 
-/** Readiness of Redis and the depth of every queue of the service, sampled for /metrics. */
+/**
+ * Readiness of Redis and the depth of every queue of the service, sampled for /metrics. A queue's
+ * connection errors (Redis away) are logged through the service's logger, throttled: BullMQ
+ * would otherwise print each one raw to stderr.
+ */
 @Injectable()
 class QueuesLifecycle implements OnModuleInit, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private readonly redis: Redis;
+  private readonly throttle: LogThrottle;
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -139,13 +155,20 @@ class QueuesLifecycle implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: Metrics,
     private readonly moduleRef: ModuleRef,
     @Inject(QUEUE_NAMES) private readonly queueNames: string[],
+    @InjectLogger() logger: Logger,
   ) {
+    this.throttle = new LogThrottle(logger.child({ component: 'bullmq' }));
     // Its own connection, bounded per command, so a health check never waits on BullMQ's.
     this.redis = new Redis({ ...redisOptions(config.redisUrl), maxRetriesPerRequest: 1, lazyConnect: true });
     this.redis.on('error', () => undefined);
   }
 
   async onModuleInit(): Promise<void> {
+    for (const name of this.queueNames) {
+      this.queue(name).on('error', (error: Error) =>
+        this.throttle.log('warn', `queue/${name}/${errorKey(error)}`, { err: error, queue: name }, 'BullMQ queue error'),
+      );
+    }
     await this.redis.connect();
     this.readiness.add('redis', async () => {
       if ((await this.redis.ping()) !== 'PONG') throw new Error('redis did not answer PONG');
@@ -156,10 +179,15 @@ class QueuesLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   private async sample(): Promise<void> {
     for (const name of this.queueNames) {
-      const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => undefined);
+      const counts = await this.queue(name)
+        .getJobCounts('waiting', 'active', 'delayed', 'failed')
+        .catch(() => undefined);
       for (const [state, count] of Object.entries(counts ?? {})) this.metrics.queueDepth.set({ queue: name, state }, count);
     }
+  }
+
+  private queue(name: string): Queue {
+    return this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
   }
 
   onApplicationShutdown(): void {

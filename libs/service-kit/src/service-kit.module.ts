@@ -1,6 +1,17 @@
 import { MessagingModule, OutboxRelay } from '@licensing/messaging';
 import { PersistenceModule } from '@licensing/persistence';
-import { CLOCK, createLogger, InjectLogger, PlatformModule, Readiness, type Clock, type Logger, type PlatformConfig } from '@licensing/platform';
+import {
+  CLOCK,
+  createLogger,
+  errorKey,
+  InjectLogger,
+  LogThrottle,
+  PlatformModule,
+  Readiness,
+  type Clock,
+  type Logger,
+  type PlatformConfig,
+} from '@licensing/platform';
 import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
@@ -47,8 +58,12 @@ class Workers implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   onApplicationBootstrap(): void {
+    // A worker's errors (Redis away: one per reconnection attempt) through the logger, throttled, not raw on stderr.
+    const throttle = new LogThrottle(this.logger.child({ component: 'bullmq' }));
     for (const host of this.hosts()) {
-      host.worker.on('failed', (job, error) => this.logger.warn({ err: error, queue: host.worker.name, jobId: job?.id }, 'job failed'));
+      const queue = host.worker.name;
+      host.worker.on('failed', (job, error) => this.logger.warn({ err: error, queue, jobId: job?.id }, 'job failed'));
+      host.worker.on('error', (error) => throttle.log('warn', `worker/${queue}/${errorKey(error)}`, { err: error, queue }, 'BullMQ worker error'));
     }
   }
 
