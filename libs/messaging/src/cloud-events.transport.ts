@@ -5,6 +5,7 @@ import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import { lastValueFrom } from 'rxjs';
 import { topicName } from './kafka';
 import type { EventPublisher } from './publisher';
+import { isRetriableKafkaError, retryWhileRetriable } from './startup';
 
 /** What an event handler gets besides the event (`@Ctx()`). */
 export interface EventContext {
@@ -81,7 +82,7 @@ type Outcome = 'done' | 'wait';
  */
 export class CloudEventsTransport extends Server implements CustomTransportStrategy {
   /** Each handler group's current consumer, whether it is in its group, and its restarts so far. */
-  private readonly members = new Map<string, { consumer: Consumer; up: boolean; restarts: number; restart?: NodeJS.Timeout }>();
+  private readonly members = new Map<string, { consumer: Consumer; groupId: string; up: boolean; restarts: number; restart?: NodeJS.Timeout }>();
   private readonly groups = new Map<string, Map<string, Handler>>();
   private readonly waits = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -174,8 +175,10 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
    */
   private async startGroup(group: string, topics: string[]): Promise<void> {
     const options = this.groupSettings(group);
+    const previous = this.members.get(group);
     const defaultId = `${this.settings.topicPrefix}${this.settings.service}${group === 'default' ? '' : `-${group}`}`;
-    const groupId = options.groupId ? await options.groupId(defaultId) : defaultId;
+    // Resolved once: a restart rejoins the same group (a rebuild group must not change under it).
+    const groupId = previous?.groupId ?? (options.groupId ? await options.groupId(defaultId) : defaultId);
     const consumer = this.kafka.consumer({
       groupId,
       sessionTimeout: this.settings.sessionTimeoutMs,
@@ -187,8 +190,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
       allowAutoTopicCreation: false,
       retry: { retries: 5, restartOnFailure: () => Promise.resolve(false) },
     });
-    const previous = this.members.get(group);
-    const member = { consumer, up: false, restarts: previous?.restarts ?? 0 };
+    const member = { consumer, groupId, up: false, restarts: previous?.restarts ?? 0 };
     this.members.set(group, member);
     const log = this.log.child({ component: 'consumer', group: groupId });
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
@@ -202,13 +204,21 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       member.up = false;
       if (!this.running || this.members.get(group) !== member) return;
-      log.error({ err: payload.error }, 'consumer crashed; the transport restarts it');
+      // A coordinator still loading (a first start) is a warning; anything else an error.
+      log[isRetriableKafkaError(payload.error) ? 'warn' : 'error']({ err: payload.error }, 'consumer crashed; the transport restarts it');
       this.restartLater(group, topics, member);
     });
     const handlers = this.groups.get(group) ?? new Map<string, Handler>();
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
+      // Topics another instance has just created may have no leader yet: retriable.
+      await retryWhileRetriable(
+        `joining consumer group ${groupId}`,
+        async () => {
+          await consumer.connect();
+          await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
+        },
+        log,
+      );
       await consumer.run({
         autoCommit: true,
         eachBatchAutoResolve: false,

@@ -4,3 +4,4 @@ export * from './kafka';
 export * from './messaging.module';
 export * from './outbox-relay';
 export * from './publisher';
+export * from './startup';

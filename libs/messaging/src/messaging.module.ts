@@ -1,11 +1,12 @@
 import type { Context } from '@licensing/events';
-import { InjectConfig, LOGGER, Metrics, Readiness, SERVICE_CONFIG, type Logger, type PlatformConfig } from '@licensing/platform';
+import { InjectConfig, InjectLogger, LOGGER, Metrics, Readiness, SERVICE_CONFIG, type Logger, type PlatformConfig } from '@licensing/platform';
 import { Global, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Kafka, type Admin } from 'kafkajs';
 import { CloudEventsTransport } from './cloud-events.transport';
 import { ConsumerGroups } from './consumer-groups';
 import { createKafka, ensureTopics, topicName } from './kafka';
 import { OutboxRelay } from './outbox-relay';
+import { retryWhileRetriable } from './startup';
 import { EventPublisher } from './publisher';
 
 /**
@@ -21,16 +22,28 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
     private readonly transport: CloudEventsTransport,
     private readonly readiness: Readiness,
     private readonly kafka: Kafka,
+    @InjectLogger() private readonly logger: Logger,
   ) {}
 
   private admin?: Admin;
 
+  /**
+   * A first start meets a broker still starting, topics other instances are creating at the same
+   * moment, coordinators loading: each step is tried again while its error is retriable.
+   */
   async onModuleInit(): Promise<void> {
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
-    await ensureTopics(this.admin, [topicName(this.config, this.config.service as Context)], this.config.topicPartitions);
-    await this.publisher.connect();
-    const admin = this.admin;
+    const admin = this.kafka.admin();
+    this.admin = admin;
+    const log = this.logger.child({ component: 'kafka-start' });
+    await retryWhileRetriable(
+      'creating the service topic',
+      async () => {
+        await admin.connect();
+        await ensureTopics(admin, [topicName(this.config, this.config.service as Context)], this.config.topicPartitions);
+      },
+      log,
+    );
+    await retryWhileRetriable('connecting the producer', () => this.publisher.connect(), log);
     this.readiness.add('kafka', async () => {
       await admin.describeCluster();
     });
@@ -87,14 +100,19 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
           logger,
           metrics,
           (group) => groups.get(group),
-          async (topics) => {
-            await admin.connect();
-            try {
-              await ensureTopics(admin, topics, config.topicPartitions);
-            } finally {
-              await admin.disconnect();
-            }
-          },
+          (topics) =>
+            retryWhileRetriable(
+              'creating the topics it consumes',
+              async () => {
+                await admin.connect();
+                try {
+                  await ensureTopics(admin, topics, config.topicPartitions);
+                } finally {
+                  await admin.disconnect();
+                }
+              },
+              logger.child({ component: 'kafka-start' }),
+            ),
         );
       },
     },
