@@ -2,3 +2,4 @@ export * from './aggregate.schema';
 export * from './aggregate-repository';
 export * from './duplicate-key';
 export * from './persistence.module';
+export * from './once-records';

@@ -11,6 +11,7 @@ import {
   reserve,
   setThreshold,
   unassign,
+  type Activation,
   type Pool,
   type PoolContext,
   type Unassignment,
@@ -26,6 +27,12 @@ const catalog: Record<string, SkuFacts> = {
   PATCH: { status: 'active', terms: [12], trialEdition: false },
 };
 const lookup: SkuLookup = (sku) => catalog[sku];
+/** Contracts activated on exactly the lines the pool reserved for the assignment (issue 9.11: a commit checks them). */
+const activated = (pool: Pool | null, assignmentId: string): Activation => {
+  const lines =
+    pool?.reservations.find((r) => r.assignmentId === assignmentId)?.lines ?? pool?.closed.find((c) => c.assignmentId === assignmentId)?.lines ?? [];
+  return { assignmentId, contracts: lines.map((l, i) => ({ contractId: `${assignmentId}-k${i}`, ...l })) };
+};
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
 const TIMEOUT = 60_000;
 
@@ -208,10 +215,10 @@ describe('P3 reservations', () => {
     const h = new Harness();
     h.buy([line('EP-PRO', 12, 5)]);
     h.reserve('a-1', [line('EP-PRO', 12, 2)]);
-    expect(h.run((p, c) => commit(p, 'p-1', 'a-1', ['k-1'], c))).toEqual({ outcome: 'committed', late: false });
+    expect(h.run((p, c) => commit(p, 'p-1', activated(p, 'a-1'), c))).toEqual({ outcome: 'committed', late: false });
     expect(h.line('EP-PRO', 12)).toMatchObject({ available: 3, reserved: 0, assigned: 2 });
     expect(h.pool?.reservations).toEqual([]);
-    expect(h.run((p, c) => commit(p, 'p-1', 'a-1', ['k-1'], c))).toEqual({ outcome: 'ignored' });
+    expect(h.run((p, c) => commit(p, 'p-1', activated(p, 'a-1'), c))).toEqual({ outcome: 'ignored' });
   });
 
   it('releases on rejection, and only an open reservation', () => {
@@ -246,12 +253,12 @@ describe('P3 reservations', () => {
     h.reserve('a-2', [line('EP-PRO', 12, 1)]);
     h.clock = T0 + TIMEOUT;
     h.run((p, c) => releaseExpired(p, c));
-    expect(h.run((p, c) => commit(p, 'p-1', 'a-1', ['k-1'], c))).toEqual({ outcome: 'committed', late: true });
+    expect(h.run((p, c) => commit(p, 'p-1', activated(p, 'a-1'), c))).toEqual({ outcome: 'committed', late: true });
     h.reserve('a-3', [line('EP-PRO', 12, 1)]);
     const before = h.pool?.lines;
-    expect(h.run((p, c) => commit(p, 'p-1', 'a-2', ['k-2'], c))).toEqual({ outcome: 'commit-rejected', code: 'POOL.RESERVATION_EXPIRED' });
+    expect(h.run((p, c) => commit(p, 'p-1', activated(p, 'a-2'), c))).toEqual({ outcome: 'commit-rejected', code: 'POOL.RESERVATION_EXPIRED' });
     expect(h.pool?.lines).toEqual(before);
-    expect(h.run((p, c) => commit(p, 'p-1', 'never', ['k-3'], c))).toEqual({ outcome: 'commit-rejected', code: 'POOL.RESERVATION_NOT_FOUND' });
+    expect(h.run((p, c) => commit(p, 'p-1', activated(p, 'never'), c))).toEqual({ outcome: 'commit-rejected', code: 'POOL.RESERVATION_NOT_FOUND' });
     expect(h.line('EP-PRO', 12)).toMatchObject({ available: 0, reserved: 1, assigned: 1 });
   });
 });
@@ -297,27 +304,27 @@ describe('P2 credits', () => {
 });
 
 describe('M4 expiry of lapsed monthly licenses', () => {
-  it('M4 removes available licenses first, then assigned ones; reserved ones stay; the rest is a shortfall', () => {
+  it('M4 removes available licenses first, then reserved ones (issue 9.11), then assigned ones; the rest is a shortfall', () => {
     const h = new Harness();
     h.run((p, c) => credit(p, 'p-1', { creditId: 'x-1', source: 'points', lines: [line('EP-PRO', 1, 10)] }, lookup, c));
     h.reserve('a-1', [line('EP-PRO', 1, 4)]);
-    h.run((p, c) => commit(p, 'p-1', 'a-1', ['k'], c));
+    h.run((p, c) => commit(p, 'p-1', activated(p, 'a-1'), c));
     h.reserve('a-2', [line('EP-PRO', 1, 2)]);
     // available 4, reserved 2, assigned 4
-    const result = h.run((p, c) => expire(p, { month: '2025-04', reference: 'renewal:2025-04', lines: [{ sku: 'EP-PRO', quantity: 9 }] }, c));
-    expect(result).toEqual({ outcome: 'expired', removed: 8, shortfall: 1 });
-    expect(h.line('EP-PRO', 1)).toMatchObject({ available: 0, reserved: 2, assigned: 0 });
+    const result = h.run((p, c) => expire(p, { month: '2025-03', reference: 'renewal:2025-03', lines: [{ sku: 'EP-PRO', quantity: 11 }] }, c));
+    expect(result).toEqual({ outcome: 'expired', removed: 10, shortfall: 1, released: ['a-2'] });
+    expect(h.line('EP-PRO', 1)).toMatchObject({ available: 0, reserved: 0, assigned: 0 });
     expect(h.ofType('pool.stock-expired.v1')[0]?.data).toMatchObject({
-      reference: 'renewal:2025-04',
-      lines: [{ sku: 'EP-PRO', termMonths: 1, quantity: 9, removed: 8, shortfall: 1 }],
-      movements: [{ sku: 'EP-PRO', termMonths: 1, available: -4, reserved: 0, assigned: -4 }],
+      reference: 'renewal:2025-03',
+      lines: [{ sku: 'EP-PRO', termMonths: 1, quantity: 11, removed: 10, shortfall: 1 }],
+      movements: [{ sku: 'EP-PRO', termMonths: 1, available: -6, reserved: 0, assigned: -4 }],
     });
   });
 
   it('M4 a lapse of licenses the pool does not hold changes nothing', () => {
     const h = new Harness();
     h.buy([line('EP-PRO', 12, 1)]);
-    expect(h.run((p, c) => expire(p, { month: '2025-04', reference: 'lapse:2025-04', lines: [{ sku: 'EP-PRO', quantity: 3 }] }, c))).toEqual({
+    expect(h.run((p, c) => expire(p, { month: '2025-03', reference: 'lapse:2025-03', lines: [{ sku: 'EP-PRO', quantity: 3 }] }, c))).toEqual({
       outcome: 'ignored',
     });
   });
@@ -336,7 +343,7 @@ describe('C9, C3 licenses leave assigned when a contract ends or is renewed', ()
     const h = new Harness();
     h.buy([line('EP-PRO', 12, 10), line('EP-ENC', 12, 3)]);
     h.reserve('a-1', [line('EP-PRO', 12, 6), line('EP-ENC', 12, 3)]);
-    h.run((p, c) => commit(p, 'p-1', 'a-1', ['k-1', 'k-2'], c));
+    h.run((p, c) => commit(p, 'p-1', activated(p, 'a-1'), c));
     h.reserve('a-2', [line('EP-PRO', 12, 1)]);
     return h;
   };
@@ -434,7 +441,7 @@ describe('C9, C3 licenses leave assigned when a contract ends or is renewed', ()
     expect(h.run((p, c) => unassign(p, unbacked, c), 'evt-2')).toMatchObject({ outcome: 'not-held', shortfall: 1 });
     h.run((p, c) => credit(p, 'p-1', { creditId: 'r-1', source: 'recovery', lines: [line('EP-PRO', 24, 1)] }, lookup, c));
     h.reserve('a-3', [line('EP-PRO', 24, 1)]);
-    h.run((p, c) => commit(p, 'p-1', 'a-3', ['k-3'], c));
+    h.run((p, c) => commit(p, 'p-1', activated(p, 'a-3'), c));
     expect(h.run((p, c) => unassign(p, unbacked, c), 'evt-2')).toBe('duplicate');
     expect(h.line('EP-PRO', 24)).toMatchObject({ available: 0, reserved: 0, assigned: 1 });
   });
@@ -481,10 +488,10 @@ describe('P4 the movement ledger', () => {
     h.reserve('a-2', [line('EP-PRO', 1, 4)]);
     h.reserve('a-3', [line('EP-PRO', 12, 1)]);
     h.reserve('a-4', [line('EP-PRO', 12, 99)]);
-    h.run((p, c) => commit(p, 'p-1', 'a-1', ['k-1'], c));
-    h.run((p, c) => commit(p, 'p-1', 'a-2', ['k-2'], c));
+    h.run((p, c) => commit(p, 'p-1', activated(p, 'a-1'), c));
+    h.run((p, c) => commit(p, 'p-1', activated(p, 'a-2'), c));
     h.run((p, c) => release(p, 'a-3', 'x', c));
-    h.run((p, c) => expire(p, { month: '2025-04', reference: 'lapse:2025-04', lines: [{ sku: 'EP-PRO', quantity: 5 }] }, c));
+    h.run((p, c) => expire(p, { month: '2025-03', reference: 'lapse:2025-03', lines: [{ sku: 'EP-PRO', quantity: 5 }] }, c));
     const ended: Unassignment = { clientId: 'c-1', contractId: 'k-1', reason: 'expired', reference: 'e-1', lines: [line('EP-PRO', 12, 2)] };
     h.run((p, c) => unassign(p, ended, c));
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CatalogCopy } from '@licensing/catalog-copy';
 import { PoolEvents, type CloudEvent, type LicenseLine } from '@licensing/events';
 import type { EventPublisher } from '@licensing/messaging';
-import type { RunningService } from '@licensing/service-kit';
+import { PlatformClock, type RunningService } from '@licensing/service-kit';
 import {
   bearer,
   caughtUp,
@@ -78,6 +78,8 @@ const poolTopic = `${names.prefix}pool.events`;
 const poolEventCount = () => tap.messages.filter((m) => m.topic === poolTopic).length;
 const catalogCopy = () => pool.get(CatalogCopy);
 const reservationJobs = () => pool.get<Queue>(getQueueToken(RESERVATIONS_QUEUE));
+/** A lapse applies from the 1st of its month (issue 9.11): these tests lapse the month the platform clock is in. */
+const thisMonth = () => pool.get(PlatformClock).now().toISOString().slice(0, 7);
 
 beforeAll(async () => {
   pool = await startPool(poolConfig(env));
@@ -360,9 +362,9 @@ describe('credits and expiry', () => {
   });
 
   it('M4 removes lapsed monthly licenses from the pool (stock-expired)', async () => {
-    await publisher.publish([monthlyLapsed('p-a', '2030-01', [{ sku: 'EP-PRO', quantity: 4 }])]);
+    await publisher.publish([monthlyLapsed('p-a', thisMonth(), [{ sku: 'EP-PRO', quantity: 4 }])]);
     const [expired] = await waitForPoolEvent(PoolEvents.stockExpired, (d) => d.partnerId === 'p-a');
-    expect(expired?.data).toMatchObject({ reference: 'renewal:2030-01', lines: [{ sku: 'EP-PRO', quantity: 4, removed: 4, shortfall: 0 }] });
+    expect(expired?.data).toMatchObject({ reference: `renewal:${thisMonth()}`, lines: [{ sku: 'EP-PRO', quantity: 4, removed: 4, shortfall: 0 }] });
     expect(lineOf(await stock('p-a'), 'EP-PRO', 1)).toMatchObject({ available: 2 });
   });
 });
@@ -478,7 +480,7 @@ describe('idempotent consumers', () => {
     const rejection = assignmentRejected('p-r', 'r-2');
     const recovery = licensesRecovered('p-r', 'r-rec', [line('EP-PRO', 36, 2)]);
     const exchange = exchangeDebited('p-r', 'r-ex', [{ sku: 'EP-PRO', quantity: 5 }]);
-    const lapse = monthlyLapsed('p-r', '2030-02', [{ sku: 'EP-PRO', quantity: 1 }]);
+    const lapse = monthlyLapsed('p-r', thisMonth(), [{ sku: 'EP-PRO', quantity: 1 }]);
     await publisher.publish([rejection, rejection, recovery, recovery, exchange, exchange]);
     await waitForPoolEvent(PoolEvents.stockCredited, (d) => d.creditId === 'r-ex');
     await publisher.publish([lapse, lapse]);
@@ -538,13 +540,13 @@ describe('P4 the movement ledger and the stock as of a past time', () => {
     await publisher.publish([assignmentRequested('p-l', 'l-a1', [line('EP-PRO', 12, 2), line('EP-ENC', 24, 1)])]);
     await waitForPoolEvent(PoolEvents.licensesReserved, (d) => d.assignmentId === 'l-a1');
     await snap();
-    await publisher.publish([contractActivated('p-l', 'l-a1', [line('EP-PRO', 12, 2)])]);
+    await publisher.publish([contractActivated('p-l', 'l-a1', [line('EP-PRO', 12, 2), line('EP-ENC', 24, 1)])]);
     await waitForPoolEvent(PoolEvents.reservationCommitted, (d) => d.assignmentId === 'l-a1');
     await publisher.publish([exchangeDebited('p-l', 'l-x', [{ sku: 'EP-PRO', quantity: 3 }])]);
     await waitForPoolEvent(PoolEvents.stockCredited, (d) => d.creditId === 'l-x');
     await snap();
     await buy('p-l', 'l-2', [line('EP-PRO', 12, 1)]);
-    await publisher.publish([monthlyLapsed('p-l', '2030-03', [{ sku: 'EP-PRO', quantity: 1 }])]);
+    await publisher.publish([monthlyLapsed('p-l', thisMonth(), [{ sku: 'EP-PRO', quantity: 1 }])]);
     await waitForPoolEvent(PoolEvents.stockExpired, (d) => d.partnerId === 'p-l');
     await snap();
 

@@ -114,7 +114,7 @@ export interface CommitRejectedV1 {
 export interface ReservationReleasedV1 {
   partnerId: string;
   assignmentId: string;
-  reason: 'rejected' | 'timeout';
+  reason: 'rejected' | 'timeout' | 'lapsed';
   detail?: string;
   lines: StockLine[];
   movements: StockMovement[];

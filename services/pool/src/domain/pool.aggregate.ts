@@ -42,11 +42,27 @@ export interface Reservation {
   correlationId: string;
 }
 
-/** How an assignment ended here; released ones keep their lines for a late activation. */
+/**
+ * How an assignment ended here; released ones keep their lines for a late activation. A lapsed
+ * one lost its reserved monthly licenses to a lapse (M4): it can never be committed.
+ */
 export interface ClosedAssignment {
   assignmentId: string;
-  outcome: 'committed' | 'released' | 'rejected';
+  outcome: 'committed' | 'released' | 'rejected' | 'lapsed';
   lines?: StockLine[];
+}
+
+/** What an assignment came to, as the durable record of assignment ids keeps it past the pool's window. */
+export type AssignmentOutcome = { status: 'reserved' | 'rejected' | 'committed' | 'lapsed' } | { status: 'released'; lines: StockLine[] };
+
+/**
+ * What the durable records know of a business id the pool document may have forgotten (DESIGN
+ * §4: an orderId, assignmentId or credit key is honoured once, ever): whether this body is the
+ * one that used it, and what it came to.
+ */
+export interface PastUse<O = unknown> {
+  sameBody: boolean;
+  outcome?: O | null;
 }
 
 export interface Threshold {
@@ -71,6 +87,8 @@ export interface Pool {
   credits: string[];
   /** Recent ended assignments: an assignmentId is used once. */
   closed: ClosedAssignment[];
+  /** Lapses received before their month began, applied on its 1st (absent in older documents). */
+  lapses?: PendingLapse[];
   updatedAt: string;
 }
 
@@ -97,6 +115,7 @@ export function emptyPool(partnerId: string, now: Date): Pool {
     orders: [],
     credits: [],
     closed: [],
+    lapses: [],
     updatedAt: now.toISOString(),
   };
 }
@@ -245,14 +264,28 @@ export interface ReservationRequest {
   lines: StockLine[];
 }
 
-export type ReserveResult = { outcome: 'reserved'; reservation: Reservation } | { outcome: 'rejected'; code: string } | { outcome: 'ignored' };
+export type ReserveResult =
+  | { outcome: 'reserved'; reservation: Reservation }
+  | { outcome: 'rejected'; code: string }
+  | { outcome: 'ignored' }
+  /** The assignmentId was used before with another client or other lines: nothing is done. */
+  | { outcome: 'conflict' };
+
+/** What an assignment came to, as the pool document shows it (undefined once its window has forgotten it). */
+export function outcomeOf(pool: Pool | null, assignmentId: string): AssignmentOutcome | undefined {
+  if (pool?.reservations.some((r) => r.assignmentId === assignmentId)) return { status: 'reserved' };
+  const closed = pool?.closed.find((c) => c.assignmentId === assignmentId);
+  if (!closed) return undefined;
+  return closed.outcome === 'released' ? { status: 'released', lines: closed.lines ?? [] } : { status: closed.outcome };
+}
 
 const knowsAssignment = (pool: Pool | null, assignmentId: string): boolean =>
   !!pool && (pool.reservations.some((r) => r.assignmentId === assignmentId) || pool.closed.some((c) => c.assignmentId === assignmentId));
 
 /**
  * P3 reserve: every line or none. A line is refused for the catalog's reasons or for want of
- * stock; the answer lists each line with what the pool holds. An assignmentId is used once.
+ * stock; the answer lists each line with what the pool holds. An assignmentId is used once,
+ * ever: `past` is what the durable records know of it; another body under it is a conflict.
  */
 export function reserve(
   pool: Pool | null,
@@ -261,7 +294,9 @@ export function reserve(
   lookup: SkuLookup,
   ctx: PoolContext,
   timeoutMs: number,
+  past?: PastUse<AssignmentOutcome>,
 ): Decision<Pool, ReserveResult> {
+  if (past) return nothing(past.sameBody ? { outcome: 'ignored' } : { outcome: 'conflict' });
   if (knowsAssignment(pool, request.assignmentId)) return nothing({ outcome: 'ignored' });
   const base = pool ?? emptyPool(partnerId, ctx.now);
   const lines = mergeLines(request.lines);
@@ -314,25 +349,39 @@ export function reserve(
 
 export type CommitResult = { outcome: 'committed'; late: boolean } | { outcome: 'commit-rejected'; code: string } | { outcome: 'ignored' };
 
+/** The contracts an activation started, each on licenses of one sku and term. */
+export interface Activation {
+  assignmentId: string;
+  contracts: { contractId: string; sku: string; termMonths: number; quantity: number }[];
+}
+
+/** Whether the activated contracts use exactly the reserved lines (merged by sku and term). */
+export function matchesReservation(activation: Activation, lines: readonly StockLine[]): boolean {
+  const key = (ls: readonly { sku: string; termMonths: number; quantity: number }[]) =>
+    JSON.stringify(mergeLines(ls.map((l) => ({ sku: l.sku, termMonths: l.termMonths as PoolTerm, quantity: l.quantity }))));
+  return key(activation.contracts) === key(lines);
+}
+
 /**
- * Contracts were activated: the reservation's licenses become assigned. A reservation already
- * released by its timeout is taken again from available when the stock is still there;
- * otherwise the pool says it cannot (commit-rejected) and changes nothing.
+ * Contracts were activated: the reservation's licenses become assigned, when the contracts use
+ * exactly the reserved lines (else commit-rejected, POOL.COMMIT_MISMATCH, and the reservation
+ * stays until it is released or times out). A reservation already released by its timeout is
+ * taken again from available when the stock is still there; otherwise the pool says it cannot
+ * (commit-rejected) and changes nothing. One whose monthly licenses lapsed never commits.
+ * `past` is what the durable records know of an assignment the document has forgotten.
  */
 export function commit(
   pool: Pool | null,
   partnerId: string,
-  assignmentId: string,
-  contractIds: string[],
+  activation: Activation,
   ctx: PoolContext,
+  past?: PastUse<AssignmentOutcome>,
 ): Decision<Pool, CommitResult> {
+  const { assignmentId } = activation;
+  const contractIds = activation.contracts.map((c) => c.contractId);
   const open = pool?.reservations.find((r) => r.assignmentId === assignmentId);
-  const closed = pool?.closed.find((c) => c.assignmentId === assignmentId);
-  if (pool && open) {
-    const movements = open.lines.map((line) => movement(line, { reserved: -line.quantity, assigned: line.quantity }));
-    return committed(pool, open.lines, movements, false, assignmentId, contractIds, ctx);
-  }
-  if (closed?.outcome === 'committed') return nothing({ outcome: 'ignored' });
+  const closed: ClosedAssignment | undefined =
+    pool?.closed.find((c) => c.assignmentId === assignmentId) ?? (open ? undefined : closedOf(assignmentId, past?.outcome));
   const base = pool ?? emptyPool(partnerId, ctx.now);
   const rejectCommit = (code: string, reason: string, lines?: StockLine[]) => {
     const event = draft<CommitRejectedV1>(base, ctx, PoolEvents.commitRejected, {
@@ -346,8 +395,24 @@ export function commit(
     });
     return changed<CommitResult>(pool, base, ctx, [event], { outcome: 'commit-rejected', code });
   };
+  const mismatch = (lines: StockLine[]) =>
+    rejectCommit(
+      PoolCodes.commitMismatch,
+      `the activated contracts (${describe(activation.contracts)}) are not the reserved lines (${describe(lines)}) of ${assignmentId}`,
+      lines,
+    );
+  if (pool && open) {
+    if (!matchesReservation(activation, open.lines)) return mismatch(open.lines);
+    const movements = open.lines.map((line) => movement(line, { reserved: -line.quantity, assigned: line.quantity }));
+    return committed(pool, open.lines, movements, false, assignmentId, contractIds, ctx);
+  }
+  if (closed?.outcome === 'committed') return nothing({ outcome: 'ignored' });
+  if (closed?.outcome === 'lapsed') {
+    return rejectCommit(PoolCodes.reservationLapsed, `the monthly licenses reserved for ${assignmentId} lapsed before the activation (M4)`);
+  }
   if (pool && closed?.outcome === 'released' && closed.lines) {
     const lines = closed.lines;
+    if (!matchesReservation(activation, lines)) return mismatch(lines);
     if (lines.every((l) => (lineOf(pool, l.sku, l.termMonths)?.available ?? 0) >= l.quantity)) {
       const movements = lines.map((line) => movement(line, { available: -line.quantity, assigned: line.quantity }));
       return committed(pool, lines, movements, true, assignmentId, contractIds, ctx);
@@ -359,6 +424,15 @@ export function commit(
     );
   }
   return rejectCommit(PoolCodes.reservationNotFound, `the pool holds no reservation for ${assignmentId}`);
+}
+
+const describe = (lines: readonly { sku: string; termMonths: number; quantity: number }[]): string =>
+  lines.map((l) => `${l.quantity} × ${l.sku}/${l.termMonths}`).join(', ') || 'none';
+
+/** An assignment the document has forgotten, as its durable record says it ended. */
+function closedOf(assignmentId: string, outcome: AssignmentOutcome | null | undefined): ClosedAssignment | undefined {
+  if (!outcome || outcome.status === 'reserved') return undefined;
+  return outcome.status === 'released' ? { assignmentId, outcome: 'released', lines: outcome.lines } : { assignmentId, outcome: outcome.status };
 }
 
 function committed(
@@ -405,13 +479,31 @@ export function releaseExpired(pool: Pool | null, ctx: PoolContext): Decision<Po
   return released(pool, expired, 'timeout', undefined, ctx);
 }
 
+type ReleaseReason = ReservationReleasedV1['reason'];
+
 function released(
   pool: Pool,
   reservations: Reservation[],
-  reason: 'rejected' | 'timeout',
+  reason: ReleaseReason,
   detail: string | undefined,
   ctx: PoolContext,
 ): Decision<Pool, ReleaseResult> {
+  const { after, events } = releaseReservations(pool, reservations, reason, detail, ctx);
+  return changed(pool, after, ctx, events, { outcome: 'released', assignmentIds: reservations.map((r) => r.assignmentId) });
+}
+
+/**
+ * Open reservations end: their lines go back to available, each with a reservation-released.
+ * A lapse's release closes them as `lapsed` (no late commit); the others as `released`, with
+ * their lines, so a late activation can take them again.
+ */
+function releaseReservations(
+  pool: Pool,
+  reservations: Reservation[],
+  reason: ReleaseReason,
+  detail: string | undefined,
+  ctx: PoolContext,
+): { after: Pool; events: EventDraft[] } {
   let lines = pool.lines;
   const events: EventDraft[] = [];
   for (const r of reservations) {
@@ -427,17 +519,20 @@ function released(
       poolVersion: ctx.version + 1,
       releasedAt: ctx.now.toISOString(),
     };
-    // A timeout belongs to the saga that reserved; a rejection to the message that asked for it.
-    events.push(draft(pool, ctx, PoolEvents.reservationReleased, data, reason === 'timeout' ? r.correlationId : ctx.correlationId));
+    // A timeout or a lapse belongs to the saga that reserved; a rejection to the message that asked for it.
+    events.push(draft(pool, ctx, PoolEvents.reservationReleased, data, reason === 'rejected' ? ctx.correlationId : r.correlationId));
   }
   const ids = new Set(reservations.map((r) => r.assignmentId));
+  const closing: ClosedAssignment[] = reservations.map((r) =>
+    reason === 'lapsed' ? { assignmentId: r.assignmentId, outcome: 'lapsed' } : { assignmentId: r.assignmentId, outcome: 'released', lines: r.lines },
+  );
   const after: Pool = {
     ...pool,
     lines,
     reservations: pool.reservations.filter((r) => !ids.has(r.assignmentId)),
-    closed: recent([...pool.closed, ...reservations.map((r) => ({ assignmentId: r.assignmentId, outcome: 'released' as const, lines: r.lines }))]),
+    closed: recent([...pool.closed, ...closing]),
   };
-  return changed(pool, after, ctx, events, { outcome: 'released', assignmentIds: [...ids] });
+  return { after, events };
 }
 
 // ---------------------------------------------------------------- credits (P2: points exchange, recovery)
@@ -448,11 +543,18 @@ export interface CreditRequest {
   lines: StockLine[];
 }
 
-export type CreditResult = { outcome: 'credited' } | { outcome: 'rejected'; code: string } | { outcome: 'ignored' };
+export type CreditResult =
+  | { outcome: 'credited' }
+  | { outcome: 'rejected'; code: string }
+  | { outcome: 'ignored' }
+  /** The credit key was used before with other lines: nothing is done. */
+  | { outcome: 'conflict' };
 
 /**
  * Licenses from a points exchange (monthly, term 1) or a recovery (their original term, C5)
- * enter the pool in full or not at all; the answer is stock-credited or credit-rejected.
+ * enter the pool in full or not at all; the answer is stock-credited or credit-rejected. A
+ * credit key (`source:creditId`) is taken once, ever: `past` is what the durable records know
+ * of it; other lines under it are a conflict.
  */
 export function credit(
   pool: Pool | null,
@@ -460,8 +562,10 @@ export function credit(
   request: CreditRequest,
   lookup: SkuLookup,
   ctx: PoolContext,
+  past?: PastUse,
 ): Decision<Pool, CreditResult> {
   const key = `${request.source}:${request.creditId}`;
+  if (past) return nothing(past.sameBody ? { outcome: 'ignored' } : { outcome: 'conflict' });
   if (pool?.credits.includes(key)) return nothing({ outcome: 'ignored' });
   const base = pool ?? emptyPool(partnerId, ctx.now);
   const lines = mergeLines(request.lines);
@@ -506,41 +610,121 @@ export interface Lapse {
   lines: { sku: string; quantity: number }[];
 }
 
-export type ExpireResult = { outcome: 'expired'; removed: number; shortfall: number } | { outcome: 'ignored' };
+/** A lapse received before its month began, with the ids of the message that brought it. */
+export interface PendingLapse extends Lapse {
+  /** The 1st of `month`, 00:00 UTC: when the licenses stop being paid for. */
+  dueAt: string;
+  correlationId: string;
+  causationId?: string;
+}
+
+export type ExpireResult =
+  | { outcome: 'expired'; removed: number; shortfall: number; released?: string[] }
+  /** The lapse is for a month that has not begun: it is kept and applied on its 1st. */
+  | { outcome: 'deferred'; dueAt: string }
+  | { outcome: 'ignored' };
+
+/** The 1st of a `YYYY-MM` month, 00:00 UTC. */
+export const startOfMonth = (month: string): string => `${month}-01T00:00:00.000Z`;
 
 /**
- * M4 lapse: monthly licenses not renewed leave the pool, available ones first, then assigned
- * ones (their contracts expire by C9). Reserved ones stay with their open reservation, which
- * ends by its own commit, release or timeout.
+ * M4 lapse: monthly licenses not renewed for `month` leave the pool on the 1st of that month,
+ * since they are paid until then: a lapse received earlier (a renewal run for the next month)
+ * waits in the pool document and is applied by the sweep once its month has begun. The
+ * licenses leave available first, then reserved ones (not paid for either: their reservations
+ * end, reason `lapsed`, newest first, so no later activation can commit them), then assigned
+ * ones (their contracts expire by C9). What the pool does not hold is a shortfall.
  */
 export function expire(pool: Pool | null, lapse: Lapse, ctx: PoolContext): Decision<Pool, ExpireResult> {
   if (!pool) return nothing({ outcome: 'ignored' });
+  const dueAt = startOfMonth(lapse.month);
+  if (ctx.now.getTime() < Date.parse(dueAt)) {
+    const pending: PendingLapse = { ...lapse, dueAt, correlationId: ctx.correlationId, ...(ctx.causationId ? { causationId: ctx.causationId } : {}) };
+    return changed(pool, { ...pool, lapses: [...(pool.lapses ?? []), pending] }, ctx, [], { outcome: 'deferred', dueAt });
+  }
+  const applied = applyLapse(pool, lapse, ctx);
+  if (!applied) return nothing({ outcome: 'ignored' });
+  return changed(pool, applied.after, ctx, applied.events, applied.result);
+}
+
+/** The sweep's part of M4: every lapse kept for a month that has now begun is applied, in one write. */
+export function expireDue(
+  pool: Pool | null,
+  ctx: PoolContext,
+): Decision<Pool, { outcome: 'expired'; months: string[]; released: string[] } | { outcome: 'ignored' }> {
+  const pending = pool?.lapses ?? [];
+  const due = pending.filter((l) => Date.parse(l.dueAt) <= ctx.now.getTime());
+  if (!pool || due.length === 0) return nothing({ outcome: 'ignored' });
+  let after: Pool = { ...pool, lapses: pending.filter((l) => !due.includes(l)) };
+  const events: EventDraft[] = [];
+  const released: string[] = [];
+  for (const lapse of due) {
+    // Its events carry the ids of the lapse message that brought it.
+    const applied = applyLapse(after, lapse, { ...ctx, correlationId: lapse.correlationId, causationId: lapse.causationId });
+    if (!applied) continue;
+    after = applied.after;
+    events.push(...applied.events);
+    if (applied.result.outcome === 'expired') released.push(...(applied.result.released ?? []));
+  }
+  return changed(pool, after, ctx, events, { outcome: 'expired', months: due.map((l) => l.month), released });
+}
+
+function applyLapse(pool: Pool, lapse: Lapse, ctx: PoolContext): { after: Pool; events: EventDraft[]; result: ExpireResult } | undefined {
   const bySku = new Map<string, number>();
   for (const l of lapse.lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.quantity);
+  let after = pool;
+  const events: EventDraft[] = [];
+  const released: string[] = [];
   const lines: StockExpiredV1['lines'] = [];
   const movements: StockMovement[] = [];
   for (const [sku, quantity] of [...bySku].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const held = lineOf(pool, sku, MONTHLY_TERM);
+    let short = quantity - (lineOf(after, sku, MONTHLY_TERM)?.available ?? 0);
+    const ending: Reservation[] = [];
+    for (const r of newestFirst(after.reservations)) {
+      if (short <= 0) break;
+      const held = r.lines.filter((l) => l.sku === sku && l.termMonths === MONTHLY_TERM).reduce((n, l) => n + l.quantity, 0);
+      if (held === 0) continue;
+      ending.push(r);
+      short -= held;
+    }
+    if (ending.length > 0) {
+      const ended = releaseReservations(after, ending, 'lapsed', `lapse ${lapse.reference} of ${lapse.month}`, ctx);
+      after = ended.after;
+      events.push(...ended.events);
+      released.push(...ending.map((r) => r.assignmentId));
+    }
+    const held = lineOf(after, sku, MONTHLY_TERM);
     const fromAvailable = Math.min(quantity, held?.available ?? 0);
     const fromAssigned = Math.min(quantity - fromAvailable, held?.assigned ?? 0);
     const removed = fromAvailable + fromAssigned;
     lines.push({ sku, termMonths: MONTHLY_TERM, quantity, removed, shortfall: quantity - removed });
-    if (removed > 0) movements.push(movement({ sku, termMonths: MONTHLY_TERM, quantity }, { available: -fromAvailable, assigned: -fromAssigned }));
+    if (removed > 0) {
+      const m = movement({ sku, termMonths: MONTHLY_TERM, quantity }, { available: -fromAvailable, assigned: -fromAssigned });
+      after = { ...after, lines: applyMovements(after.lines, [m]) };
+      movements.push(m);
+    }
   }
-  if (movements.length === 0) return nothing({ outcome: 'ignored' });
-  const after: Pool = { ...pool, lines: applyMovements(pool.lines, movements) };
-  const event = draft<StockExpiredV1>(after, ctx, PoolEvents.stockExpired, {
-    partnerId: pool.partnerId,
-    month: lapse.month,
-    reference: lapse.reference,
-    lines,
-    movements,
-    poolVersion: ctx.version + 1,
-    expiredAt: ctx.now.toISOString(),
-  });
+  if (movements.length === 0) return undefined;
+  events.push(
+    draft<StockExpiredV1>(after, ctx, PoolEvents.stockExpired, {
+      partnerId: pool.partnerId,
+      month: lapse.month,
+      reference: lapse.reference,
+      lines,
+      movements,
+      poolVersion: ctx.version + 1,
+      expiredAt: ctx.now.toISOString(),
+    }),
+  );
   const removed = lines.reduce((n, l) => n + l.removed, 0);
-  return changed(pool, after, ctx, [event], { outcome: 'expired', removed, shortfall: lines.reduce((n, l) => n + l.shortfall, 0) });
+  const shortfall = lines.reduce((n, l) => n + l.shortfall, 0);
+  return { after, events, result: { outcome: 'expired', removed, shortfall, ...(released.length > 0 ? { released } : {}) } };
 }
+
+const newestFirst = (reservations: readonly Reservation[]): Reservation[] =>
+  [...reservations].sort((a, b) =>
+    a.reservedAt === b.reservedAt ? (a.assignmentId < b.assignmentId ? 1 : -1) : a.reservedAt < b.reservedAt ? 1 : -1,
+  );
 
 // ---------------------------------------------------------------- contract end and renewal (C9, C3)
 

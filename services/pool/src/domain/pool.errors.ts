@@ -10,6 +10,8 @@ export const PoolCodes = {
   thresholdNotFound: 'POOL.THRESHOLD_NOT_FOUND',
   reservationExpired: 'POOL.RESERVATION_EXPIRED',
   reservationNotFound: 'POOL.RESERVATION_NOT_FOUND',
+  reservationLapsed: 'POOL.RESERVATION_LAPSED',
+  commitMismatch: 'POOL.COMMIT_MISMATCH',
   asOfInFuture: 'POOL.AS_OF_IN_FUTURE',
   invalidCursor: 'POOL.INVALID_CURSOR',
   quantityTooLarge: 'POOL.QUANTITY_TOO_LARGE',

@@ -1,17 +1,18 @@
 import type { Decision } from '@licensing/domain';
 import type { CloudEvent } from '@licensing/events';
 import { OutboxRelay } from '@licensing/messaging';
-import { AggregateRepository, aggregateSchema, type AggregateDocument, type Outcome } from '@licensing/persistence';
+import { AggregateRepository, aggregateSchema, OnceRecords, type AggregateDocument, type Outcome } from '@licensing/persistence';
 import type { Clock } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import type { Pool, PoolContext } from '../domain/pool.aggregate';
+import { outcomeOf, type AssignmentOutcome, type Pool, type PoolContext } from '../domain/pool.aggregate';
+import { POOL_KEYS, poolKey } from './pool-keys';
 
 export const POOLS = 'pools';
 
-/** One pool document per partner; the sweep looks pools up by their reservations' deadlines. */
-export const poolSchema = aggregateSchema(POOLS, [[{ 'state.reservations.expiresAt': 1 }]]);
+/** One pool document per partner; the sweep looks pools up by their reservations' deadlines and their lapses' months. */
+export const poolSchema = aggregateSchema(POOLS, [[{ 'state.reservations.expiresAt': 1 }], [{ 'state.lapses.dueAt': 1 }]]);
 
 /** The message (or request) a change answers: its events carry these ids. */
 export interface Cause {
@@ -30,8 +31,12 @@ type Decided<R> = Extract<Outcome<Pool, R>, { duplicate: false }>;
 
 @Injectable()
 export class PoolRepository extends AggregateRepository<Pool> {
+  /** Every orderId, assignmentId and credit key a pool used, past the window its document keeps. */
+  readonly keys: OnceRecords<AssignmentOutcome>;
+
   constructor(@InjectModel(POOLS) model: Model<AggregateDocument<Pool>>, relay: OutboxRelay) {
     super(model, relay);
+    this.keys = new OnceRecords<AssignmentOutcome>(model.db, POOL_KEYS);
   }
 
   /**
@@ -47,5 +52,18 @@ export class PoolRepository extends AggregateRepository<Pool> {
   /** Partners holding a reservation past its deadline (the sweep's work list). */
   partnersWithExpiredReservations(now: Date, limit = 500): Promise<string[]> {
     return this.ids({ 'state.reservations.expiresAt': { $lte: now.toISOString() } }, limit);
+  }
+
+  /** Partners holding a lapse whose month has begun (the sweep's work list, M4). */
+  partnersWithDueLapses(now: Date, limit = 500): Promise<string[]> {
+    return this.ids({ 'state.lapses.dueAt': { $lte: now.toISOString() } }, limit);
+  }
+
+  /** How assignments a write ended (released, lapsed, committed) came out, in the durable records of assignment ids. */
+  async rememberEnded(partnerId: string, after: Pool | null, assignmentIds: readonly string[]): Promise<void> {
+    for (const assignmentId of assignmentIds) {
+      const outcome = outcomeOf(after, assignmentId);
+      if (outcome) await this.keys.remember(poolKey.assignment(partnerId, assignmentId), null, outcome);
+    }
   }
 }

@@ -94,11 +94,24 @@ export class LedgerRepository {
     return { items, nextCursor: found.length > query.limit && last ? encodeCursor(last) : null };
   }
 
-  /** P4: the stock as of a time is the sum of every movement made up to then. */
+  /**
+   * P4: the stock as of a time is the sum of the movements of every pool version up to then. The
+   * ledger's order is the pool version, not the time stamped on it (instances' clocks may differ
+   * a little): a version happened at its time or at the time of a version before it, whichever
+   * is later. So the stock as of T is the sum of every version before the first one stamped
+   * after T, always a state the pool was in, never a mix of versions that never coexisted.
+   */
   async stockAsOf(partnerId: string, asOf: Date): Promise<StockBalance[]> {
+    const [after] = (await this.model
+      .find({ partnerId, at: { $gt: asOf } })
+      .sort({ poolVersion: 1 })
+      .limit(1)
+      .select({ poolVersion: 1 })
+      .lean()
+      .exec()) as Pick<LedgerMovement, 'poolVersion'>[];
     const groups = await this.model
       .aggregate<{ _id: { sku: string; termMonths: StockBalance['termMonths'] }; available: number; reserved: number; assigned: number }>([
-        { $match: { partnerId, at: { $lte: asOf } } },
+        { $match: { partnerId, ...(after ? { poolVersion: { $lt: after.poolVersion } } : {}) } },
         {
           $group: {
             _id: { sku: '$sku', termMonths: '$termMonths' },

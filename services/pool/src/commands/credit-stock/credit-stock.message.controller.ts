@@ -12,7 +12,9 @@ export class CreditStockMessageController {
   async licensesRecovered(@Payload() event: CloudEvent<LicensesRecoveredV1>, @Ctx() ctx: EventContext): Promise<void> {
     const { partnerId, recoveryId, lines } = event.data;
     const result = await this.handler.execute(event, partnerId, { creditId: recoveryId, source: 'recovery', lines });
-    ctx.logger.debug({ result }, 'recovery handled');
+    if (result !== 'duplicate' && result.outcome === 'conflict') {
+      ctx.logger.warn({ partnerId, recoveryId, lines }, 'recovery id used before with other lines: not credited, not answered');
+    } else ctx.logger.debug({ result }, 'recovery handled');
   }
 
   @EventPattern(PointsEvents.exchangeDebited)
@@ -20,6 +22,8 @@ export class CreditStockMessageController {
     const { partnerId, exchangeId, lines } = event.data;
     const credited = lines.map(({ sku, termMonths, quantity }) => ({ sku, termMonths, quantity }));
     const result = await this.handler.execute(event, partnerId, { creditId: exchangeId, source: 'points', lines: credited });
-    ctx.logger.debug({ result }, 'points exchange handled');
+    if (result !== 'duplicate' && result.outcome === 'conflict') {
+      ctx.logger.warn({ partnerId, exchangeId, lines: credited }, 'exchange id used before with other lines: not credited, not answered');
+    } else ctx.logger.debug({ result }, 'points exchange handled');
   }
 }

@@ -6,7 +6,7 @@ import { RESERVATIONS_QUEUE, ReservationDeadlines, type ReservationJob } from '.
 import type { PoolConfig } from '../../pool.config';
 import { ReleaseExpiredReservationsHandler } from './release-expired-reservations.handler';
 
-/** The reservation reminders and the periodic sweep, in the worker role. */
+/** The reservation reminders and the periodic sweep (expired reservations, lapses whose month has begun), in the worker role. */
 @Processor(RESERVATIONS_QUEUE, { concurrency: 4 })
 export class ReservationTimeoutProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger: Logger;
@@ -33,5 +33,7 @@ export class ReservationTimeoutProcessor extends WorkerHost implements OnApplica
     }
     // What a lost job missed: worth a warning.
     for (const released of await this.handler.sweep()) this.logger.warn(released, 'sweep released expired reservations');
+    // Lapses wait for their month: the sweep is what applies them (DESIGN §8: within seconds of a clock move).
+    for (const lapsed of await this.handler.sweepLapses()) this.logger.info(lapsed, 'monthly licenses lapsed at the start of their month');
   }
 }

@@ -15,8 +15,10 @@ export class ReleaseReservationHandler {
   async execute(event: CloudEvent<AssignmentRejectedV1>): Promise<ReleaseResult | 'duplicate'> {
     const { partnerId, assignmentId, code, reason } = event.data;
     const detail = `${code}: ${reason}`.slice(0, 1000);
-    return resultOf(
-      await this.pools.decide(partnerId, this.clock, causeOf(event), (pool, ctx) => release(pool, assignmentId, detail, ctx), event.id),
-    );
+    const outcome = await this.pools.decide(partnerId, this.clock, causeOf(event), (pool, ctx) => release(pool, assignmentId, detail, ctx), event.id);
+    const result = resultOf(outcome);
+    // Also for a duplicate: the first attempt may have saved and died before recording.
+    if (result === 'duplicate' || result.outcome === 'released') await this.pools.rememberEnded(partnerId, outcome.state, [assignmentId]);
+    return result;
   }
 }

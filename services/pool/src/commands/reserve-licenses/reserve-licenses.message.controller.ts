@@ -11,6 +11,12 @@ export class ReserveLicensesMessageController {
   @EventPattern(ContractsEvents.assignmentRequested)
   async assignmentRequested(@Payload() event: CloudEvent<AssignmentRequestedV1>, @Ctx() ctx: EventContext): Promise<void> {
     const result = await this.handler.execute(event);
-    ctx.logger.debug({ result: typeof result === 'string' ? result : result.outcome }, 'assignment request handled');
+    if (result !== 'duplicate' && result.outcome === 'conflict') {
+      const { partnerId, assignmentId, clientId } = event.data;
+      ctx.logger.warn(
+        { partnerId, assignmentId, clientId },
+        'assignment id used before with another client or other lines: not reserved, not answered',
+      );
+    } else ctx.logger.debug({ result: typeof result === 'string' ? result : result.outcome }, 'assignment request handled');
   }
 }
