@@ -3,7 +3,8 @@
  * until its /health/ready answers 200 and until its main consumer group answers a request
  * (contracts.assignment-requested.v1 → pool.reservation-rejected.v1). The same after SIGTERM,
  * where the old process leaves its groups. Each consumer-group setting is run in turn: the
- * defaults and the settings before issue 12 (session 30 s, heartbeat 3 s, rebalance 60 s).
+ * settings before issue 12 (session 30 s, heartbeat 3 s, rebalance 60 s), the defaults, and the
+ * shortest session the broker accepts.
  *
  *   npm run bench:kill-to-ready
  *
@@ -11,7 +12,7 @@
  * stops them after). BENCH_KILLS (default 3) restarts of each kind per setting.
  */
 import { ContractsEvents, createEvent, PoolEvents, type AssignmentRequestedV1, type CloudEvent } from '@licensing/events';
-import { EventTap, LocalInfrastructure, serviceEnv, ServiceProcess, testKafka, uniqueNames, urlsFromEnv } from '@licensing/testing';
+import { EventTap, grantTestAcls, LocalInfrastructure, serviceEnv, ServiceProcess, testKafka, uniqueNames, urlsFromEnv } from '@licensing/testing';
 
 const KILLS = Number(process.env.BENCH_KILLS ?? 3);
 if (!Number.isInteger(KILLS) || KILLS < 1) throw new Error('BENCH_KILLS must be a positive integer');
@@ -22,6 +23,7 @@ const SETTINGS: { label: string; env: Record<string, string> }[] = [
     env: { CONSUMER_SESSION_TIMEOUT_MS: '30000', CONSUMER_HEARTBEAT_INTERVAL_MS: '3000', CONSUMER_REBALANCE_TIMEOUT_MS: '60000' },
   },
   { label: 'defaults (session 10 s, heartbeat 1 s, rebalance 30 s)', env: {} },
+  { label: "the broker's minimum (session 6 s, heartbeat 1 s)", env: { CONSUMER_SESSION_TIMEOUT_MS: '6000' } },
 ];
 
 interface Run {
@@ -35,6 +37,8 @@ const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 async function measure(setting: (typeof SETTINGS)[number]): Promise<Run[]> {
   const names = uniqueNames(`bench-kill-${setting.env.CONSUMER_SESSION_TIMEOUT_MS ?? 'default'}`);
+  // On a broker that authenticates, the pool signs in as itself and needs its ACLs under the prefix.
+  await grantTestAcls([names.prefix]);
   // The servers' addresses (and credentials) are in process.env, as the test helpers read them.
   const env = serviceEnv(names, { LOG_LEVEL: 'warn', ...setting.env });
   const { publisher } = testKafka(names);
