@@ -11,6 +11,10 @@ import { EnrolHandler } from './commands/enrol/enrol.handler';
 import { EnrolHttpController } from './commands/enrol/enrol.http.controller';
 import { ExchangeHandler } from './commands/exchange/exchange.handler';
 import { ExchangeHttpController } from './commands/exchange/exchange.http.controller';
+import { ReleaseMonthlyHandler } from './commands/release-monthly/release-monthly.handler';
+import { ReleaseMonthlyHttpController } from './commands/release-monthly/release-monthly.http.controller';
+import { SettleReleaseHandler } from './commands/release-monthly/settle-release.handler';
+import { SettleReleaseMessageController } from './commands/release-monthly/settle-release.message.controller';
 import { RenewMonthHandler } from './commands/renew-month/renew-month.handler';
 import { RenewMonthHttpController } from './commands/renew-month/renew-month.http.controller';
 import { RenewalsProcessor } from './commands/renew-month/renewals.processor';
@@ -28,6 +32,8 @@ import { GetExchangeHandler } from './queries/get-exchange/get-exchange.handler'
 import { GetExchangeHttpController } from './queries/get-exchange/get-exchange.http.controller';
 import { GetLedgerHandler } from './queries/get-ledger/get-ledger.handler';
 import { GetLedgerHttpController } from './queries/get-ledger/get-ledger.http.controller';
+import { GetReleaseHandler } from './queries/get-release/get-release.handler';
+import { GetReleaseHttpController } from './queries/get-release/get-release.http.controller';
 import { GetWalletHandler } from './queries/get-wallet/get-wallet.handler';
 import { GetWalletHttpController } from './queries/get-wallet/get-wallet.http.controller';
 
@@ -56,7 +62,10 @@ export class PointsModule {
           GetExchangeHttpController,
           GetLedgerHttpController,
           RenewMonthHttpController,
+          ReleaseMonthlyHttpController,
+          GetReleaseHttpController,
           SettleExchangeMessageController,
+          SettleReleaseMessageController,
           PointsProjectionsMessageController,
         ],
         providers: [
@@ -74,6 +83,9 @@ export class PointsModule {
           SettleExchangeHandler,
           CheckExchangeTimeoutHandler,
           RenewMonthHandler,
+          ReleaseMonthlyHandler,
+          SettleReleaseHandler,
+          GetReleaseHandler,
         ],
         processors: [ExchangeTimeoutsProcessor, RenewalsProcessor],
       }),

@@ -1,3 +1,4 @@
+import type { Release } from './domain/release';
 import type { Exchange, Wallet } from './domain/wallet.aggregate';
 
 /** What the API shows of wallets and exchanges (http/points.schemas.ts describes them). */
@@ -46,4 +47,30 @@ export const exchangeView = (partnerId: string, e: Exchange): ExchangeView => ({
   settledAt: e.settledAt,
   refund: e.refund,
   stalled: e.stalledAt !== null,
+});
+
+export interface ReleaseView {
+  releaseId: string;
+  partnerId: string;
+  sku: string;
+  quantity: number;
+  month: string;
+  status: Release['status'];
+  correlationId: string;
+  requestedAt: string;
+  settledAt: string | null;
+  refusal: Release['refusal'];
+}
+
+export const releaseView = (partnerId: string, r: Release): ReleaseView => ({
+  releaseId: r.releaseId,
+  partnerId,
+  sku: r.sku,
+  quantity: r.quantity,
+  month: r.month,
+  status: r.status,
+  correlationId: r.correlationId,
+  requestedAt: r.requestedAt,
+  settledAt: r.settledAt,
+  refusal: r.refusal,
 });

@@ -5,10 +5,10 @@ import { priceExchange, type PricedSku, type Quote } from '../src/domain/pricing
 import { renewMonthly } from '../src/domain/renewal';
 import {
   changeEnrolment,
+  chaseExchange,
   checkExchange,
   completeExchange,
   creditPoints,
-  markStalled,
   refundExchange,
   requestExchange,
   type Wallet,
@@ -240,9 +240,10 @@ describe('M3 every exchange ends completed or refunded', () => {
   });
 
   it('a timed-out exchange is flagged stalled and stays pending, so the pool can still answer', () => {
-    const stalled = applied(markStalled(pending(), 'x-1', { now })).state;
-    expect(stalled.exchanges[0]).toMatchObject({ status: 'pending', stalledAt: now.toISOString() });
-    expect(markStalled(stalled, 'x-1', { now }).state).toBeUndefined();
+    const later = new Date(now.getTime() + 1000);
+    const stalled = applied(chaseExchange(pending(), 'x-1', 1000, ctx(3, later))).state;
+    expect(stalled.exchanges[0]).toMatchObject({ status: 'pending', stalledAt: later.toISOString() });
+    expect(chaseExchange(stalled, 'x-1', 1000, ctx(4, later)).state).toBeUndefined();
     expect(applied(completeExchange(stalled, 'x-1', ctx(4))).state.exchanges[0]?.status).toBe('completed');
   });
 

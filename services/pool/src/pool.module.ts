@@ -13,6 +13,8 @@ import { PurchaseStockHandler } from './commands/purchase-stock/purchase-stock.h
 import { PurchaseStockHttpController } from './commands/purchase-stock/purchase-stock.http.controller';
 import { ReleaseExpiredReservationsHandler } from './commands/release-expired-reservations/release-expired-reservations.handler';
 import { ReservationTimeoutProcessor } from './commands/release-expired-reservations/reservation-timeout.processor';
+import { ReleaseMonthlyHandler } from './commands/release-monthly/release-monthly.handler';
+import { ReleaseMonthlyMessageController } from './commands/release-monthly/release-monthly.message.controller';
 import { ReleaseReservationHandler } from './commands/release-reservation/release-reservation.handler';
 import { ReleaseReservationMessageController } from './commands/release-reservation/release-reservation.message.controller';
 import { ReserveLicensesHandler } from './commands/reserve-licenses/reserve-licenses.handler';
@@ -65,6 +67,7 @@ export class PoolModule {
           ReleaseReservationMessageController,
           CreditStockMessageController,
           ExpireLapsedMessageController,
+          ReleaseMonthlyMessageController,
           UnassignLicensesMessageController,
           LedgerMessageController,
         ],
@@ -79,6 +82,7 @@ export class PoolModule {
           ReleaseReservationHandler,
           CreditStockHandler,
           ExpireLapsedHandler,
+          ReleaseMonthlyHandler,
           UnassignLicensesHandler,
           ReleaseExpiredReservationsHandler,
           GetPoolHandler,

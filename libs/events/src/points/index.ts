@@ -3,6 +3,7 @@ import exchangeCompletedV1 from './exchange-completed.v1.schema.json';
 import exchangeDebitedV1 from './exchange-debited.v1.schema.json';
 import exchangeRefundedV1 from './exchange-refunded.v1.schema.json';
 import monthlyLapsedV1 from './monthly-lapsed.v1.schema.json';
+import monthlyReleasedV1 from './monthly-released.v1.schema.json';
 import monthlyRenewedV1 from './monthly-renewed.v1.schema.json';
 import pointsCreditedV1 from './points-credited.v1.schema.json';
 
@@ -14,6 +15,7 @@ export const PointsEvents = {
   exchangeRefunded: 'points.exchange-refunded.v1',
   monthlyRenewed: 'points.monthly-renewed.v1',
   monthlyLapsed: 'points.monthly-lapsed.v1',
+  monthlyReleased: 'points.monthly-released.v1',
 } as const;
 
 /** A line of an exchange or a renewal: monthly licenses (term 1) of one sku at its points price. */
@@ -95,6 +97,15 @@ export interface MonthlyLapsedV1 {
   renewalId?: string;
 }
 
+export interface MonthlyReleasedV1 {
+  partnerId: string;
+  releaseId: string;
+  month: string;
+  lines: { sku: string; termMonths: 1; quantity: number }[];
+  releasedAt: string;
+  walletVersion: number;
+}
+
 export const pointsSchemas = [
   enrolmentChangedV1,
   pointsCreditedV1,
@@ -103,4 +114,5 @@ export const pointsSchemas = [
   exchangeRefundedV1,
   monthlyRenewedV1,
   monthlyLapsedV1,
+  monthlyReleasedV1,
 ];

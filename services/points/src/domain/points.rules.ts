@@ -11,6 +11,8 @@ export const PointsCodes = {
   exchangeNotFound: 'POINTS.EXCHANGE_NOT_FOUND',
   idempotencyKeyReused: 'POINTS.IDEMPOTENCY_KEY_REUSED',
   renewalMonthInFuture: 'POINTS.RENEWAL_MONTH_IN_FUTURE',
+  notHeld: 'POINTS.NOT_HELD',
+  releaseNotFound: 'POINTS.RELEASE_NOT_FOUND',
 } as const;
 
 /** Monthly licenses, the only kind points buy (M3). */
@@ -18,6 +20,9 @@ export const MONTHLY_TERM = 1 as const;
 
 /** Settled exchanges kept in the wallet document (pending ones are always kept); older ones live in the projection. */
 export const SETTLED_EXCHANGES_KEPT = 50;
+
+/** Settled releases kept in the wallet (pending ones are always kept); older ones are answered from their business id record. */
+export const SETTLED_RELEASES_KEPT = 50;
 
 /** Months of renewal history kept in the wallet, for operators. */
 export const RENEWED_MONTHS_KEPT = 24;

@@ -11,6 +11,7 @@ import {
 import { refuse, type Decision, type Refusal } from '@licensing/domain';
 import { monthOf, PointsCodes, SETTLED_EXCHANGES_KEPT } from './points.rules';
 import type { Quote } from './pricing';
+import type { Release } from './release';
 
 export type ExchangeStatus = 'pending' | 'completed' | 'refunded';
 
@@ -27,6 +28,16 @@ export interface Exchange {
   refund: { code: string; reason: string } | null;
   /** Set when the pool has not answered within the timeout; the exchange keeps waiting (docs/points.md). */
   stalledAt: string | null;
+  /**
+   * The debit as its exchange-debited event told it (the event's id is the exchange id), so the
+   * pool can be asked again with the very same message. Absent on exchanges debited before
+   * issue 9.13, which are flagged stalled but never asked again.
+   */
+  debit?: { balanceAfter: number; walletVersion: number };
+  /** When the pool was last asked: at the debit, then at each time it was asked again. */
+  askedAt?: string;
+  /** How many times the pool was asked again. */
+  asks?: number;
 }
 
 /** Monthly licenses of one sku paid through the end of `paidThrough` (M4). */
@@ -44,6 +55,8 @@ export interface Wallet {
   /** Every pending exchange and the most recent settled ones. */
   exchanges: Exchange[];
   holdings: Holding[];
+  /** Every pending release of monthly licenses and the most recent settled ones (absent on wallets that never released). */
+  releases?: Release[];
   renewedMonths: string[];
   createdAt: string;
   updatedAt: string;
@@ -156,7 +169,7 @@ export function requestExchange(
   const check = checkExchange(wallet, partnerId, request.quote);
   if ('refused' in check || !wallet) return check as Refusal;
   const at = ctx.now.toISOString();
-  const exchange: Exchange = {
+  const exchange: Exchange & Required<Pick<Exchange, 'debit'>> = {
     exchangeId: request.exchangeId,
     lines: request.quote.lines,
     totalPoints: request.quote.totalPoints,
@@ -167,18 +180,34 @@ export function requestExchange(
     settledAt: null,
     refund: null,
     stalledAt: null,
+    debit: { balanceAfter: check.balanceAfter, walletVersion: ctx.version },
+    askedAt: at,
+    asks: 0,
   };
   const next = { ...wallet, balance: check.balanceAfter, exchanges: bounded([...wallet.exchanges, exchange]), updatedAt: at };
+  return { state: next, events: [debitedEvent(next, exchange, ctx)], result: exchange };
+}
+
+/**
+ * The exchange-debited event of an exchange, the same each time it is sent: its id is the
+ * exchange id and its data the debit's, so every consumer that has it already (the pool, the
+ * ledger) recognises it by id, and one that never got it (dead-lettered) takes it now.
+ */
+function debitedEvent(wallet: Wallet, exchange: Exchange & Required<Pick<Exchange, 'debit'>>, ctx: ChangeContext): EventDraft<ExchangeDebitedV1> {
   const data: ExchangeDebitedV1 = {
     exchangeId: exchange.exchangeId,
-    partnerId,
+    partnerId: wallet.partnerId,
     lines: exchange.lines,
     totalPoints: exchange.totalPoints,
-    debitedAt: at,
-    balanceAfter: next.balance,
-    walletVersion: ctx.version,
+    debitedAt: exchange.requestedAt,
+    balanceAfter: exchange.debit.balanceAfter,
+    walletVersion: exchange.debit.walletVersion,
   };
-  return { state: next, events: [draft(next, PointsEvents.exchangeDebited, data, ctx)], result: exchange };
+  return {
+    ...draft(wallet, PointsEvents.exchangeDebited, data, ctx, exchange.correlationId),
+    id: exchange.exchangeId,
+    time: new Date(exchange.requestedAt),
+  };
 }
 
 export type Settlement = 'settled' | 'unknown-exchange' | 'already-completed' | 'already-refunded';
@@ -266,10 +295,41 @@ export function refundExchange(
   return { state: next, events: [draft(next, PointsEvents.exchangeRefunded, data, ctx, exchange.correlationId)], result: 'settled' };
 }
 
-/** The saga timeout: flags an exchange the pool has not answered, for operators; it stays pending. */
-export function markStalled(wallet: Wallet | null, exchangeId: string, ctx: Pick<ChangeContext, 'now'>): Decision<Wallet, boolean> {
+/** What chasing an exchange did: asked the pool again, and/or flagged it stalled for the first time. */
+export interface Chase {
+  askedAgain: boolean;
+  flagged: boolean;
+}
+
+/**
+ * The saga timeout (DESIGN §5): an exchange the pool has not answered within `timeoutMs` of the
+ * last time it was asked is asked again, with the same exchange-debited event (same id), and
+ * again after each further `timeoutMs`. The pool's answer is idempotent, so the exchange ends
+ * completed or refunded whether the first message was only late or was dead-lettered
+ * (issue 9.13). It is flagged stalled for operators the first time. An exchange debited before
+ * this rule (no debit recorded) is only flagged.
+ */
+export function chaseExchange(wallet: Wallet | null, exchangeId: string, timeoutMs: number, ctx: ChangeContext): Decision<Wallet, Chase> {
   const exchange = wallet?.exchanges.find((e) => e.exchangeId === exchangeId);
-  if (!wallet || !exchange || exchange.status !== 'pending' || exchange.stalledAt) return unchanged(false);
-  const stalled = { ...exchange, stalledAt: ctx.now.toISOString() };
-  return { state: { ...wallet, exchanges: replaceExchange(wallet, stalled) }, result: true };
+  const nothing = unchanged<Chase>({ askedAgain: false, flagged: false });
+  if (!wallet || !exchange || exchange.status !== 'pending') return nothing;
+  if (Date.parse(exchange.askedAt ?? exchange.requestedAt) + timeoutMs > ctx.now.getTime()) return nothing;
+  const at = ctx.now.toISOString();
+  const flagged = exchange.stalledAt === null;
+  if (!exchange.debit) {
+    if (!flagged) return nothing;
+    return { state: { ...wallet, exchanges: replaceExchange(wallet, { ...exchange, stalledAt: at }) }, result: { askedAgain: false, flagged } };
+  }
+  const chased = { ...exchange, debit: exchange.debit, stalledAt: exchange.stalledAt ?? at, askedAt: at, asks: (exchange.asks ?? 0) + 1 };
+  return {
+    state: { ...wallet, exchanges: replaceExchange(wallet, chased) },
+    events: [debitedEvent(wallet, chased, ctx)],
+    result: { askedAgain: true, flagged },
+  };
+}
+
+/** When an exchange is next due to be asked again, if it is pending. */
+export function nextChaseAt(exchange: Exchange, timeoutMs: number): Date | null {
+  if (exchange.status !== 'pending') return null;
+  return new Date(Date.parse(exchange.askedAt ?? exchange.requestedAt) + timeoutMs);
 }

@@ -174,4 +174,39 @@ export const ledgerQuery = {
   },
 } as const;
 
+export const releaseSchema = {
+  type: 'object',
+  properties: {
+    releaseId: { type: 'string' },
+    partnerId: { type: 'string' },
+    sku: { type: 'string' },
+    quantity: { type: 'integer' },
+    month: { type: 'string', description: 'the first month (YYYY-MM) the licenses are no longer renewed for' },
+    status: { type: 'string', enum: ['pending', 'released', 'refused'], description: 'pending until the pool answers' },
+    correlationId: { type: 'string' },
+    requestedAt: { type: 'string' },
+    settledAt: { type: ['string', 'null'] },
+    refusal: {
+      type: ['object', 'null'],
+      properties: { code: { type: 'string' }, reason: { type: 'string' } },
+      description: 'why the pool refused: fewer are available (the rest are reserved or assigned); the licenses are held and renewed again',
+    },
+  },
+} as const;
+
+export const releaseBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sku', 'quantity'],
+  properties: { sku, quantity: { type: 'integer', minimum: 1, maximum: 100000, description: 'monthly licenses (term 1) to release' } },
+} as const;
+
+export const releaseHeaders = { type: 'object', required: ['idempotency-key'], properties: { 'idempotency-key': idempotencyKey } } as const;
+
+export const releaseParams = {
+  type: 'object',
+  required: ['partnerId', 'releaseId'],
+  properties: { partnerId, releaseId: { type: 'string', pattern: '^[A-Za-z0-9-]{1,100}$' } },
+} as const;
+
 export const renewalBody = { type: 'object', additionalProperties: false, required: ['month'], properties: { month } } as const;

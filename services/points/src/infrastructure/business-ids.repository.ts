@@ -9,7 +9,10 @@ const BUSINESS_IDS = 'business_ids';
 /**
  * A business id (a credit's Idempotency-Key, a release's) seen once, ever (DESIGN §4): the
  * wallet remembers only its last 1000 handled keys, this collection every one. `_id` is the
- * scoped id (`credit:<partnerId>/<key>`), so the unique index decides which request claims it.
+ * scoped id (`credit:<partnerId>/<key>`), so the unique index decides which request claims it,
+ * with its body's digest, before the aggregate changes. A claim says the id was asked for, not
+ * that the change was saved (the process may stop in between): within the aggregate's window its
+ * handled keys tell, past it the aggregate's durable trace (the ledger, a recorded outcome).
  * Written in points' infrastructure so that it can move to libs/persistence as is.
  */
 export interface BusinessIdRecord {
@@ -17,8 +20,8 @@ export interface BusinessIdRecord {
   /** Digest of the request that claimed the id: the same id with another body is refused. */
   digest: string;
   claimedAt: string;
-  /** Set once the change it names is saved; null while the claim is in flight (or was cut short). */
-  appliedAt: string | null;
+  /** What became of it, where the aggregate keeps only recent ones (a settled release). */
+  outcome?: unknown;
 }
 
 const businessIdSchema = new Schema<BusinessIdRecord>(
@@ -26,7 +29,7 @@ const businessIdSchema = new Schema<BusinessIdRecord>(
     _id: { type: String, required: true },
     digest: { type: String, required: true },
     claimedAt: { type: String, required: true },
-    appliedAt: { type: String, default: null },
+    outcome: { type: Schema.Types.Mixed },
   },
   { collection: BUSINESS_IDS, versionKey: false },
 );
@@ -48,22 +51,30 @@ export class BusinessIdsRepository {
   /** Records the id with the request's digest, unless it is recorded already: then answers the record. */
   async claim(id: string, digest: string, now: Date): Promise<Claim> {
     try {
-      await this.model.create({ _id: id, digest, claimedAt: now.toISOString(), appliedAt: null });
+      await this.model.create({ _id: id, digest, claimedAt: now.toISOString() });
       return { claimed: true };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
-    const record = (await this.model.findById(id).lean().exec()) as BusinessIdRecord | null;
+    const record = await this.find(id);
     // Released between the insert and the read (the first request was refused): claim it again.
     return record ? { claimed: false, record } : this.claim(id, digest, now);
   }
 
-  async markApplied(id: string, now: Date): Promise<void> {
-    await this.model.updateOne({ _id: id, appliedAt: null }, { $set: { appliedAt: now.toISOString() } }).exec();
+  /** Keeps what became of the id, for answers after the aggregate has let it go. */
+  async recordOutcome(id: string, outcome: unknown): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { outcome } }).exec();
   }
 
-  /** Gives back a claim whose request was refused: a refused request records nothing, so the key may be used again. */
+  async find(id: string): Promise<BusinessIdRecord | null> {
+    return (await this.model.findById(id).lean().exec()) as BusinessIdRecord | null;
+  }
+
+  /**
+   * Gives back a claim whose request was refused: a refused request records nothing, so the key
+   * may be used again. Only the claimant calls it, before anything was applied under the id.
+   */
   async release(id: string): Promise<void> {
-    await this.model.deleteOne({ _id: id, appliedAt: null }).exec();
+    await this.model.deleteOne({ _id: id }).exec();
   }
 }

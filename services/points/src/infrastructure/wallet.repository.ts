@@ -40,15 +40,16 @@ export class WalletRepository extends AggregateRepository<Wallet> {
     );
   }
 
-  /** Pending exchanges requested at `cutoff` or before and not yet flagged stalled, by wallet. */
+  /** Pending exchanges last asked of the pool at `cutoff` or before, by wallet: due to be asked again. */
   async overdueExchanges(cutoff: string): Promise<{ partnerId: string; exchangeIds: string[] }[]> {
-    const overdue = (e: Exchange) => e.status === 'pending' && !e.stalledAt && e.requestedAt <= cutoff;
-    const docs = (await this.model
-      .find({ 'state.exchanges': { $elemMatch: { status: 'pending', stalledAt: null, requestedAt: { $lte: cutoff } } } })
-      .select({ 'state.exchanges': 1 })
-      .lean()
-      .exec()) as { _id: string; state: Pick<Wallet, 'exchanges'> }[];
-    return docs.map((d) => ({ partnerId: d._id, exchangeIds: d.state.exchanges.filter(overdue).map((e) => e.exchangeId) }));
+    const overdue = (e: Exchange) => e.status === 'pending' && (e.askedAt ?? e.requestedAt) <= cutoff;
+    const docs = (await this.model.find({ 'state.exchanges.status': 'pending' }).select({ 'state.exchanges': 1 }).lean().exec()) as {
+      _id: string;
+      state: Pick<Wallet, 'exchanges'>;
+    }[];
+    return docs
+      .map((d) => ({ partnerId: d._id, exchangeIds: d.state.exchanges.filter(overdue).map((e) => e.exchangeId) }))
+      .filter((d) => d.exchangeIds.length > 0);
   }
 
   /** Wallets holding monthly licenses not yet paid for `month` (M4). */

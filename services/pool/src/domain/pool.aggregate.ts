@@ -726,6 +726,51 @@ const newestFirst = (reservations: readonly Reservation[]): Reservation[] =>
     a.reservedAt === b.reservedAt ? (a.assignmentId < b.assignmentId ? 1 : -1) : a.reservedAt < b.reservedAt ? 1 : -1,
   );
 
+/** Monthly licenses a partner released with points (points.monthly-released.v1), all lines or none. */
+export interface MonthlyRelease {
+  releaseId: string;
+  /** The first month they are no longer renewed for. */
+  month: string;
+  lines: { sku: string; quantity: number }[];
+}
+
+/**
+ * M4 release: monthly licenses the partner no longer wants leave the available stock, like a
+ * lapse of available licenses only, all lines or none: when fewer are available (the rest are
+ * reserved or assigned), nothing moves and every line is a shortfall, so the points service holds
+ * and renews them again. Either way the answer is pool.stock-expired.v1 under the reference
+ * `release:<releaseId>` (a refusal carries one zero movement per line, the schema's minimum).
+ * Contracts are never touched: nothing leaves assigned.
+ */
+export function releaseAvailable(
+  pool: Pool | null,
+  partnerId: string,
+  release: MonthlyRelease,
+  ctx: PoolContext,
+): Decision<Pool, { outcome: 'released' | 'refused'; removed: number }> {
+  const base = pool ?? emptyPool(partnerId, ctx.now);
+  const bySku = new Map<string, number>();
+  for (const l of release.lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.quantity);
+  const asked = [...bySku].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sku, quantity]) => ({ sku, termMonths: MONTHLY_TERM as 1, quantity }));
+  const refused = asked.some((l) => (lineOf(base, l.sku, MONTHLY_TERM)?.available ?? 0) < l.quantity);
+  const lines: StockExpiredV1['lines'] = asked.map((l) => ({ ...l, removed: refused ? 0 : l.quantity, shortfall: refused ? l.quantity : 0 }));
+  const movements = asked.map((l) => movement(l, refused ? {} : { available: -l.quantity }));
+  const after: Pool = refused ? base : { ...base, lines: applyMovements(base.lines, movements) };
+  const event = draft<StockExpiredV1>(after, ctx, PoolEvents.stockExpired, {
+    partnerId,
+    month: release.month,
+    reference: `release:${release.releaseId}`,
+    lines,
+    movements,
+    poolVersion: ctx.version + 1,
+    expiredAt: ctx.now.toISOString(),
+  });
+  return changed(pool, after, ctx, [event], {
+    outcome: refused ? 'refused' : 'released',
+    removed: refused ? 0 : lines.reduce((n, l) => n + l.removed, 0),
+  });
+}
+
 // ---------------------------------------------------------------- contract end and renewal (C9, C3)
 
 /** Licenses that leave the assigned count: an ended contract's, or the term a renewal used up. */

@@ -43,9 +43,10 @@ export class CreditPointsHandler {
           creditId: credit.creditId,
         });
       }
-      if (claim.record.appliedAt !== null || (await this.inLedger(partnerId, credit.creditId))) return this.replay(partnerId, id);
+      // Past the wallet's window of handled keys, the ledger (which records every credit) tells.
+      if (await this.inLedger(partnerId, credit.creditId)) return this.replay(partnerId);
     }
-    // Claimed now, or a claim still in flight (a concurrent retry): the wallet's own record of the key decides which one credits.
+    // Claimed now, or claimed before and not in the ledger (yet): the wallet's own record of the key decides whether it credits.
     const outcome = await this.wallets.decide(
       partnerId,
       { now: this.clock(), correlationId },
@@ -56,20 +57,14 @@ export class CreditPointsHandler {
       if (claim.claimed) await this.businessIds.release(id);
       orThrow(outcome.result);
     }
-    await this.businessIds.markApplied(id, this.clock());
     return { wallet: walletView(partnerId, outcome.state, outcome.version), replayed: outcome.duplicate };
   }
 
-  /**
-   * A claim left unfinished (the process stopped between the wallet's write and the record's)
-   * and retried after the wallet forgot the key: the ledger, which records every credit, tells.
-   */
   private async inLedger(partnerId: string, creditId: string): Promise<boolean> {
     return (await this.ledger.exists({ partnerId, kind: 'credit', reference: creditId }).exec()) !== null;
   }
 
-  private async replay(partnerId: string, id: string): Promise<{ wallet: WalletView; replayed: boolean }> {
-    await this.businessIds.markApplied(id, this.clock());
+  private async replay(partnerId: string): Promise<{ wallet: WalletView; replayed: boolean }> {
     const current = await this.wallets.load(partnerId);
     return { wallet: walletView(partnerId, current?.state ?? null, current?.version ?? 0), replayed: true };
   }
