@@ -1,9 +1,11 @@
-import { createEvent, PointsEvents, validateEvent, type EventDraft } from '@licensing/events';
+import { createEvent, PointsEvents, PoolEvents, validateEvent, type EventDraft } from '@licensing/events';
 import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
 import { PointsCodes } from '../src/domain/points.rules';
 import { priceExchange, type PricedSku } from '../src/domain/pricing';
 import { nextDueMonth, renewMonthly, type RenewalResult, type SkuKind } from '../src/domain/renewal';
-import type { Wallet } from '../src/domain/wallet.aggregate';
+import { releaseMonthly, releasesOf, settleRelease } from '../src/domain/release';
+import { chaseExchange, completeExchange, requestExchange, type Wallet } from '../src/domain/wallet.aggregate';
+import { emptyPool, releaseAvailable, type Pool } from '../../pool/src/domain/pool.aggregate';
 
 /** Unit tests of the points rules fixed for issue 9 (items 12 and 13); the service-level ones are in points.issue9.int-spec.ts. */
 
@@ -181,5 +183,165 @@ describe('issue 9.13 an exchange of a retired sku is refused at the request (M4:
       totalPoints: 10,
       warnings: [],
     });
+  });
+});
+
+describe('issue 9.13 an exchange the pool has not answered is asked again past its deadline (DESIGN §5)', () => {
+  const requested = new Date('2031-04-10T12:00:00Z');
+  const at = (ms: number) => new Date(requested.getTime() + ms);
+  const pending = () =>
+    applied(
+      requestExchange(
+        wallet({ balance: 50 }),
+        'p-9',
+        {
+          exchangeId: 'x-9',
+          quote: { lines: [{ sku: 'EP-MONTHLY', termMonths: 1, quantity: 2, pointsPerLicense: 5 }], totalPoints: 10, warnings: [] },
+          idempotencyKey: null,
+        },
+        { now: requested, version: 4, correlationId: 'corr-x' },
+      ),
+    );
+
+  it('the debit event has the exchange id as its id, so it can be sent again as the same message', () => {
+    const debit = pending();
+    expect(debit.events).toEqual([expect.objectContaining({ id: 'x-9', type: PointsEvents.exchangeDebited })]);
+    expectValid(debit.events);
+  });
+
+  it('asks again with the very same event once the timeout has passed, flags it stalled once, and again after each further timeout', () => {
+    const debit = pending();
+    expect(chaseExchange(debit.state, 'x-9', 60_000, { now: at(59_999), version: 5 })).toEqual({ result: { askedAgain: false, flagged: false } });
+    const first = applied(chaseExchange(debit.state, 'x-9', 60_000, { now: at(60_000), version: 5 }));
+    expect(first.result).toEqual({ askedAgain: true, flagged: true });
+    expect(first.events).toEqual([{ ...debit.events[0], time: requested }]);
+    expect(first.state.exchanges[0]).toMatchObject({
+      status: 'pending',
+      stalledAt: at(60_000).toISOString(),
+      askedAt: at(60_000).toISOString(),
+      asks: 1,
+    });
+    expect(first.state.balance).toBe(40);
+    expect(chaseExchange(first.state, 'x-9', 60_000, { now: at(119_999), version: 6 }).state).toBeUndefined();
+    const second = applied(chaseExchange(first.state, 'x-9', 60_000, { now: at(120_000), version: 6 }));
+    expect(second.result).toEqual({ askedAgain: true, flagged: false });
+    expect(second.events.map((e) => e.id)).toEqual(['x-9']);
+    expect(second.state.exchanges[0]).toMatchObject({ stalledAt: at(60_000).toISOString(), asks: 2 });
+  });
+
+  it('a settled exchange is never asked again; one debited before this rule is only flagged', () => {
+    const completed = applied(completeExchange(pending().state, 'x-9', { now: at(1000), version: 5 })).state;
+    expect(chaseExchange(completed, 'x-9', 60_000, { now: at(600_000), version: 6 }).state).toBeUndefined();
+    const old = pending().state;
+    const legacy = { ...old, exchanges: old.exchanges.map(({ debit: _debit, askedAt: _askedAt, asks: _asks, ...e }) => e) };
+    const flagged = applied(chaseExchange(legacy, 'x-9', 60_000, { now: at(60_000), version: 5 }));
+    expect(flagged.result).toEqual({ askedAgain: false, flagged: true });
+    expect(flagged.events).toEqual([]);
+    expect(chaseExchange(flagged.state, 'x-9', 60_000, { now: at(600_000), version: 6 }).state).toBeUndefined();
+  });
+});
+
+describe('issue 9.13 a partner releases monthly licenses it no longer wants (M4)', () => {
+  const holder = () =>
+    wallet({
+      holdings: [
+        { sku: 'EP-MONTHLY', quantity: 2, paidThrough: '2031-04' },
+        { sku: 'EP-MONTHLY', quantity: 3, paidThrough: '2031-05' },
+        { sku: 'EDR-MONTHLY', quantity: 1, paidThrough: '2031-04' },
+      ],
+    });
+  const release = (w: Wallet | null, quantity: number, sku = 'EP-MONTHLY') =>
+    releaseMonthly(w, 'p-9', { releaseId: 'r-1', idempotencyKey: 'key-1', sku, quantity }, { ...ctx(7), correlationId: 'corr-r' });
+
+  it('takes the licenses out of the holdings at once, the lots paid least far ahead first, and asks the pool', () => {
+    const change = applied(release(holder(), 3));
+    expect(change.state.holdings).toEqual([
+      { sku: 'EDR-MONTHLY', quantity: 1, paidThrough: '2031-04' },
+      { sku: 'EP-MONTHLY', quantity: 2, paidThrough: '2031-05' },
+    ]);
+    expect(change.result).toMatchObject({
+      status: 'pending',
+      month: '2031-05',
+      lots: [
+        { sku: 'EP-MONTHLY', quantity: 2, paidThrough: '2031-04' },
+        { sku: 'EP-MONTHLY', quantity: 1, paidThrough: '2031-05' },
+      ],
+    });
+    expect(change.state.balance).toBe(100);
+    expect(change.events).toEqual([
+      expect.objectContaining({
+        type: PointsEvents.monthlyReleased,
+        data: expect.objectContaining({
+          releaseId: 'r-1',
+          month: '2031-05',
+          lines: [{ sku: 'EP-MONTHLY', termMonths: 1, quantity: 3 }],
+          walletVersion: 7,
+        }),
+      }),
+    ]);
+    expectValid(change.events);
+  });
+
+  it('refuses more than the wallet holds, and a sku it does not hold', () => {
+    expect(release(holder(), 6)).toMatchObject({ refused: true, kind: 'conflict', code: PointsCodes.notHeld, details: { held: 5, quantity: 6 } });
+    expect(release(holder(), 1, 'EP-OTHER')).toMatchObject({ code: PointsCodes.notHeld, details: { held: 0 } });
+    expect(release(null, 1)).toMatchObject({ code: PointsCodes.notHeld });
+  });
+
+  it('released: stays out of the holdings; refused: held again as they were; a second answer changes nothing', () => {
+    const requested = applied(release(holder(), 3)).state;
+    const released = applied(settleRelease(requested, 'r-1', { removed: true }, ctx(8)));
+    expect(released.state.holdings).toEqual(requested.holdings);
+    expect(releasesOf(released.state)[0]).toMatchObject({ status: 'released', refusal: null });
+    expect(released.events).toEqual([]);
+
+    const refused = applied(settleRelease(requested, 'r-1', { removed: false, code: 'POOL.INSUFFICIENT_STOCK', reason: 'reserved' }, ctx(8)));
+    expect(refused.state.holdings).toEqual(
+      holder().holdings.sort((a, b) => a.sku.localeCompare(b.sku) || a.paidThrough.localeCompare(b.paidThrough)),
+    );
+    expect(releasesOf(refused.state)[0]).toMatchObject({ status: 'refused', refusal: { code: 'POOL.INSUFFICIENT_STOCK' } });
+
+    expect(settleRelease(refused.state, 'r-1', { removed: true }, ctx(9))).toEqual({ result: 'already-settled' });
+    expect(settleRelease(refused.state, 'r-404', { removed: true }, ctx(9))).toEqual({ result: 'unknown-release' });
+  });
+});
+
+describe('issue 9.13 the pool takes released monthly licenses out of its available stock, all or none', () => {
+  const poolCtx = { now, version: 3, correlationId: 'corr-p', causationId: 'evt-1' };
+  const poolWith = (available: number, reserved: number): Pool => ({
+    ...emptyPool('p-9', now),
+    openedAt: now.toISOString(),
+    lines: [{ sku: 'EP-MONTHLY', termMonths: 1, available, reserved, assigned: 1 }],
+  });
+  const released = { releaseId: 'r-1', month: '2031-05', lines: [{ sku: 'EP-MONTHLY', quantity: 2 }] };
+
+  it('removes them from available only and answers stock-expired under release:<id>', () => {
+    const change = releaseAvailable(poolWith(3, 2), 'p-9', released, poolCtx);
+    expect(change.result).toEqual({ outcome: 'released', removed: 2 });
+    expect(change.state?.lines).toEqual([{ sku: 'EP-MONTHLY', termMonths: 1, available: 1, reserved: 2, assigned: 1 }]);
+    expect(change.events?.[0]).toMatchObject({
+      type: PoolEvents.stockExpired,
+      data: {
+        reference: 'release:r-1',
+        month: '2031-05',
+        lines: [{ sku: 'EP-MONTHLY', termMonths: 1, quantity: 2, removed: 2, shortfall: 0 }],
+        movements: [{ sku: 'EP-MONTHLY', termMonths: 1, available: -2, reserved: 0, assigned: 0 }],
+        poolVersion: 4,
+      },
+    });
+    expectValid(change.events ?? []);
+  });
+
+  it('refuses when fewer are available: nothing moves, every line is a shortfall, reserved and assigned stay', () => {
+    const change = releaseAvailable(poolWith(1, 2), 'p-9', released, poolCtx);
+    expect(change.result).toEqual({ outcome: 'refused', removed: 0 });
+    expect(change.state?.lines).toEqual(poolWith(1, 2).lines);
+    expect(change.events?.[0]?.data).toMatchObject({
+      reference: 'release:r-1',
+      lines: [{ quantity: 2, removed: 0, shortfall: 2 }],
+      movements: [{ available: 0, reserved: 0, assigned: 0 }],
+    });
+    expectValid(change.events ?? []);
+    expect(releaseAvailable(null, 'p-9', released, poolCtx).result).toEqual({ outcome: 'refused', removed: 0 });
   });
 });
