@@ -17,6 +17,9 @@ export interface OnceRecord<O = unknown> {
 /** What the records know of a business id: nothing, or whether this body is the one that used it, and its outcome. */
 export type OnceCheck<O> = { seen: false } | { seen: true; sameBody: boolean; outcome: O | null };
 
+/** What a claim found: the id was free and is now this request's, or (as `check` says) its earlier use. */
+export type OnceClaim<O> = { claimed: true } | { claimed: false; sameBody: boolean; outcome: O | null };
+
 const onceRecordSchema = (collection: string) =>
   new Schema<OnceRecord>(
     {
@@ -31,14 +34,19 @@ const onceRecordSchema = (collection: string) =>
 /**
  * Business ids honoured once, ever (DESIGN §4). An aggregate document remembers only its recent
  * ids (a bounded window, so the document stays small); this collection, keyed by the id (its
- * `_id`, so unique), remembers every one.
+ * `_id`, so unique), remembers every one. Two ways to use it, by what the aggregate's window holds:
  *
- * How a service uses it, around the aggregate's version-checked write:
- * 1. `check(key, digest)` before deciding: an id the window has forgotten is still found here,
- *    with whether this body is the one that used it (else: refuse, 409 over HTTP).
- * 2. `remember(key, digest, outcome?)` right after the write that used the id, and again when
- *    the id is met as a duplicate: a crash between the write and the record is repaired by the
- *    redelivery (or the client's retry) that follows, while the window still holds the id.
+ * - Check, then remember (the window holds each id's body, as the pool's do): `check(key, digest)`
+ *   before deciding, so domain code also judges an id the window has forgotten; `remember(key,
+ *   digest, outcome?)` right after the write that used the id, and again when the id is met as a
+ *   duplicate: a crash between the write and the record is repaired by the redelivery (or the
+ *   client's retry) that follows, while the window still holds the id. A record means "used".
+ * - Claim first (the window holds bare keys, as a wallet's does): `claim(key, digest)` before the
+ *   write, so of two requests under one id the first claim decides which body is honoured, and a
+ *   crash after the claim never leaves a used id unrecorded. A claim means "asked for", not
+ *   "applied": for an id claimed before, within the window the aggregate's handled keys tell,
+ *   past it the aggregate's durable trace (a ledger, an outcome written here). A claim whose
+ *   request was refused is given back with `release`, so the id may be used again.
  *
  * The first digest stays; the outcome is the latest one written.
  */
@@ -59,6 +67,33 @@ export class OnceRecords<O = unknown> {
     const found = await this.find(key);
     if (!found) return { seen: false };
     return { seen: true, sameBody: found.digest === null || found.digest === digest, outcome: found.outcome ?? null };
+  }
+
+  /**
+   * Takes the id for this body, unless it is taken: then answers whether this body is the one that
+   * took it, and its outcome (a record written with an outcome only accepts any body, as in `check`).
+   */
+  async claim(key: string, digest: string): Promise<OnceClaim<O>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.model.create({ _id: key, digest, outcome: null, at: new Date() });
+        return { claimed: true };
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+      const found = await this.check(key, digest);
+      if (found.seen) return { claimed: false, sameBody: found.sameBody, outcome: found.outcome };
+      // Given back between the insert and the read (that request was refused): claim it again.
+      if (attempt >= 3) throw new Error(`business id ${key} kept being claimed and given back`);
+    }
+  }
+
+  /**
+   * Gives back a claim whose request was refused (nothing was applied under the id), so the id may
+   * be used again. Only the claimant calls it; a record with an outcome is never given back.
+   */
+  async release(key: string, digest: string): Promise<void> {
+    await this.model.deleteOne({ _id: key, digest, outcome: null }).exec();
   }
 
   /** Records the id with its body's digest (kept if one is there) and, when given, its latest outcome. */

@@ -20,7 +20,6 @@ import { RenewMonthHttpController } from './commands/renew-month/renew-month.htt
 import { RenewalsProcessor } from './commands/renew-month/renewals.processor';
 import { SettleExchangeHandler } from './commands/settle-exchange/settle-exchange.handler';
 import { SettleExchangeMessageController } from './commands/settle-exchange/settle-exchange.message.controller';
-import { businessIdModel, BusinessIdsRepository } from './infrastructure/business-ids.repository';
 import { PointsMetrics } from './infrastructure/points.metrics';
 import { EXCHANGE_TIMEOUTS_QUEUE, RENEWALS_QUEUE } from './infrastructure/points.queues';
 import { walletModel, WalletRepository } from './infrastructure/wallet.repository';
@@ -50,7 +49,7 @@ export class PointsModule {
       module: PointsModule,
       imports: [
         ServiceKitModule.forRoot(config, { queues: [EXCHANGE_TIMEOUTS_QUEUE, RENEWALS_QUEUE], ...options }),
-        MongooseModule.forFeature([walletModel, ledgerModel, exchangeHistoryModel, businessIdModel]),
+        MongooseModule.forFeature([walletModel, ledgerModel, exchangeHistoryModel]),
         CatalogCopyModule,
       ],
       ...forRole(config, {
@@ -70,7 +69,6 @@ export class PointsModule {
         ],
         providers: [
           WalletRepository,
-          BusinessIdsRepository,
           LedgerRepository,
           ExchangeHistoryRepository,
           PointsMetrics,

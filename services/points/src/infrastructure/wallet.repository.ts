@@ -1,23 +1,40 @@
 import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
 import { OutboxRelay } from '@licensing/messaging';
-import { AggregateRepository, aggregateSchema, type AggregateDocument, type Outcome } from '@licensing/persistence';
+import { AggregateRepository, aggregateSchema, OnceRecords, type AggregateDocument, type Outcome } from '@licensing/persistence';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { ChangeContext, Exchange, Wallet } from '../domain/wallet.aggregate';
+import type { ReleaseView } from '../points.views';
 
 const WALLETS = 'wallets';
 
 /** One wallet per partner: the aggregate every points command changes (DESIGN.md §4). */
 export const walletModel = { name: WALLETS, schema: aggregateSchema(WALLETS) };
 
+/** The collection of every business id a wallet was asked for (DESIGN §4: once, ever), beside its window of handled keys. */
+export const BUSINESS_IDS = 'business_ids';
+
+/**
+ * A business id, scoped to its partner's wallet: a credit's Idempotency-Key, a release. The
+ * wallet's window holds bare keys, so a request claims its id first (OnceRecords.claim).
+ */
+export const businessId = {
+  credit: (partnerId: string, creditId: string) => `credit:${partnerId}/${creditId}`,
+  release: (partnerId: string, releaseId: string) => `release:${partnerId}/${releaseId}`,
+};
+
 /** What a command brings besides its input: 'now' from the platform clock, and tracing ids. */
 export type CommandFacts = Omit<ChangeContext, 'version'>;
 
 @Injectable()
 export class WalletRepository extends AggregateRepository<Wallet> {
+  /** Every credit key and release a wallet was asked for, past the window its document keeps; a settled release's view as its outcome. */
+  readonly businessIds: OnceRecords<ReleaseView>;
+
   constructor(@InjectModel(WALLETS) model: Model<AggregateDocument<Wallet>>, relay: OutboxRelay) {
     super(model, relay);
+    this.businessIds = new OnceRecords<ReleaseView>(model.db, BUSINESS_IDS);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { StockLine } from '@licensing/events';
-import { digestOf } from '@licensing/persistence';
+import { digestOf, type OnceCheck } from '@licensing/persistence';
 import type { AssignmentOutcome, PastUse } from '../domain/pool.aggregate';
 import { mergeLines } from '../domain/stock-rules';
 
@@ -20,7 +20,7 @@ export const assignmentDigest = (clientId: string, lines: readonly StockLine[]):
 export const creditDigest = (lines: readonly StockLine[]): string => digestOf(mergeLines(lines));
 
 /** What domain code is told of an id the records know (undefined: they do not). */
-export const pastUse = <O>(check: { seen: false } | { seen: true; sameBody: boolean; outcome: O | null }): PastUse<O> | undefined =>
+export const pastUse = <O>(check: OnceCheck<O>): PastUse<O> | undefined =>
   check.seen ? { sameBody: check.sameBody, outcome: check.outcome } : undefined;
 
 export type { AssignmentOutcome };

@@ -1,12 +1,12 @@
 import { isRefusal } from '@licensing/domain';
+import { digestOf } from '@licensing/persistence';
 import { conflict, InjectClock, orThrow, type Clock } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { PointsCodes } from '../../domain/points.rules';
 import { creditPoints } from '../../domain/wallet.aggregate';
-import { BusinessIdsRepository, digestOf } from '../../infrastructure/business-ids.repository';
-import { WalletRepository } from '../../infrastructure/wallet.repository';
+import { businessId, WalletRepository } from '../../infrastructure/wallet.repository';
 import { walletView, type WalletView } from '../../points.views';
 import { ledgerModel, type LedgerEntry } from '../../projections/ledger.repository';
 
@@ -27,18 +27,17 @@ export interface Credit {
 export class CreditPointsHandler {
   constructor(
     private readonly wallets: WalletRepository,
-    private readonly businessIds: BusinessIdsRepository,
     @InjectModel(ledgerModel.name) private readonly ledger: Model<LedgerEntry>,
     @InjectClock() private readonly clock: Clock,
   ) {}
 
   /** A replay answers the wallet as it is now. */
   async execute(partnerId: string, credit: Credit, correlationId: string): Promise<{ wallet: WalletView; replayed: boolean }> {
-    const id = `credit:${partnerId}/${credit.creditId}`;
+    const id = businessId.credit(partnerId, credit.creditId);
     const digest = digestOf({ amount: credit.amount, reason: credit.reason });
-    const claim = await this.businessIds.claim(id, digest, this.clock());
+    const claim = await this.wallets.businessIds.claim(id, digest);
     if (!claim.claimed) {
-      if (claim.record.digest !== digest) {
+      if (!claim.sameBody) {
         throw conflict(PointsCodes.idempotencyKeyReused, 'this Idempotency-Key was used for a credit with another amount or reason', {
           creditId: credit.creditId,
         });
@@ -54,7 +53,7 @@ export class CreditPointsHandler {
       `credit:${credit.creditId}`,
     );
     if (!outcome.duplicate && isRefusal(outcome.result)) {
-      if (claim.claimed) await this.businessIds.release(id);
+      if (claim.claimed) await this.wallets.businessIds.release(id, digest);
       orThrow(outcome.result);
     }
     return { wallet: walletView(partnerId, outcome.state, outcome.version), replayed: outcome.duplicate };

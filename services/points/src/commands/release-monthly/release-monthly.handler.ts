@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { isRefusal } from '@licensing/domain';
+import { digestOf } from '@licensing/persistence';
 import { conflict, InjectClock, orThrow, type Clock } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { PointsCodes } from '../../domain/points.rules';
 import { releaseMonthly } from '../../domain/release';
-import { BusinessIdsRepository, digestOf } from '../../infrastructure/business-ids.repository';
-import { WalletRepository } from '../../infrastructure/wallet.repository';
+import { businessId, WalletRepository } from '../../infrastructure/wallet.repository';
 import { releaseView, type ReleaseView } from '../../points.views';
-import { GetReleaseHandler, releaseRecordId } from '../../queries/get-release/get-release.handler';
+import { GetReleaseHandler } from '../../queries/get-release/get-release.handler';
 
 /** The same Idempotency-Key from the same partner always names the same release. */
 const releaseIdFor = (partnerId: string, idempotencyKey: string): string => {
@@ -24,7 +24,6 @@ const releaseIdFor = (partnerId: string, idempotencyKey: string): string => {
 export class ReleaseMonthlyHandler {
   constructor(
     private readonly wallets: WalletRepository,
-    private readonly businessIds: BusinessIdsRepository,
     private readonly releases: GetReleaseHandler,
     @InjectClock() private readonly clock: Clock,
   ) {}
@@ -36,11 +35,11 @@ export class ReleaseMonthlyHandler {
     correlationId: string,
   ): Promise<{ release: ReleaseView; replayed: boolean }> {
     const releaseId = releaseIdFor(partnerId, idempotencyKey);
-    const recordId = releaseRecordId(partnerId, releaseId);
+    const recordId = businessId.release(partnerId, releaseId);
     const digest = digestOf({ sku: line.sku, quantity: line.quantity });
-    const claim = await this.businessIds.claim(recordId, digest, this.clock());
+    const claim = await this.wallets.businessIds.claim(recordId, digest);
     if (!claim.claimed) {
-      if (claim.record.digest !== digest) {
+      if (!claim.sameBody) {
         throw conflict(PointsCodes.idempotencyKeyReused, 'this Idempotency-Key was used for another release', { releaseId });
       }
       const existing = await this.releases.find(partnerId, releaseId);
@@ -58,7 +57,7 @@ export class ReleaseMonthlyHandler {
       if (!existing) throw new Error(`release ${releaseId} recorded but not found`);
       return { release: existing, replayed: true };
     }
-    if (isRefusal(outcome.result) && claim.claimed) await this.businessIds.release(recordId);
+    if (isRefusal(outcome.result) && claim.claimed) await this.wallets.businessIds.release(recordId, digest);
     return { release: releaseView(partnerId, orThrow(outcome.result)), replayed: false };
   }
 }

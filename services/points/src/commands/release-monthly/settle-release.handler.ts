@@ -2,10 +2,8 @@ import type { CloudEvent, StockExpiredV1 } from '@licensing/events';
 import { InjectClock, type Clock, type Logger } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { releasesOf, settleRelease, type PoolReleaseAnswer } from '../../domain/release';
-import { BusinessIdsRepository } from '../../infrastructure/business-ids.repository';
-import { WalletRepository } from '../../infrastructure/wallet.repository';
+import { businessId, WalletRepository } from '../../infrastructure/wallet.repository';
 import { releaseView } from '../../points.views';
-import { releaseRecordId } from '../../queries/get-release/get-release.handler';
 
 const RELEASE_REFERENCE = 'release:';
 /** The pool's code for too little stock: its answer to a release carries shortfalls, not a code. */
@@ -16,7 +14,6 @@ const INSUFFICIENT_STOCK = 'POOL.INSUFFICIENT_STOCK';
 export class SettleReleaseHandler {
   constructor(
     private readonly wallets: WalletRepository,
-    private readonly businessIds: BusinessIdsRepository,
     @InjectClock() private readonly clock: Clock,
   ) {}
 
@@ -46,6 +43,6 @@ export class SettleReleaseHandler {
     // Kept beside the wallet, which forgets settled releases after a while; written again on a redelivery.
     const release = releasesOf(outcome.state).find((r) => r.releaseId === releaseId);
     if (release && release.status !== 'pending')
-      await this.businessIds.recordOutcome(releaseRecordId(partnerId, releaseId), releaseView(partnerId, release));
+      await this.wallets.businessIds.remember(businessId.release(partnerId, releaseId), null, releaseView(partnerId, release));
   }
 }

@@ -2,27 +2,21 @@ import { notFound } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { PointsCodes } from '../../domain/points.rules';
 import { releasesOf } from '../../domain/release';
-import { BusinessIdsRepository } from '../../infrastructure/business-ids.repository';
-import { WalletRepository } from '../../infrastructure/wallet.repository';
+import { businessId, WalletRepository } from '../../infrastructure/wallet.repository';
 import { releaseView, type ReleaseView } from '../../points.views';
-
-/** The business id record of a release: claimed with its request, holding its outcome once settled. */
-export const releaseRecordId = (partnerId: string, releaseId: string): string => `release:${partnerId}/${releaseId}`;
 
 @Injectable()
 export class GetReleaseHandler {
-  constructor(
-    private readonly wallets: WalletRepository,
-    private readonly businessIds: BusinessIdsRepository,
-  ) {}
+  constructor(private readonly wallets: WalletRepository) {}
 
   /** The wallet holds pending and recent releases (fresh); an older one is answered from its record. */
   async find(partnerId: string, releaseId: string): Promise<ReleaseView | null> {
     const wallet = await this.wallets.load(partnerId);
     const recent = releasesOf(wallet?.state ?? null).find((r) => r.releaseId === releaseId);
     if (recent) return releaseView(partnerId, recent);
-    const record = await this.businessIds.find(releaseRecordId(partnerId, releaseId));
-    return (record?.outcome as ReleaseView | undefined) ?? null;
+    // The business id record of a release: claimed with its request, holding its view once settled.
+    const record = await this.wallets.businessIds.find(businessId.release(partnerId, releaseId));
+    return record?.outcome ?? null;
   }
 
   async execute(partnerId: string, releaseId: string): Promise<ReleaseView> {
