@@ -1,4 +1,3 @@
-import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
 import { ContractsEvents, type AssignmentRejectedV1, type AssignmentRequestedV1, type ContractActivatedV1 } from '@licensing/events';
 import {
   activateAssignment,
@@ -9,35 +8,13 @@ import {
   SETTLED_ASSIGNMENTS_KEPT,
   timeOutAssignments,
   type AssignmentRequest,
-  type ChangeContext,
   type Client,
   type SkuFacts,
 } from '../src/domain/client.aggregate';
 import { contractStatus } from '../src/domain/contract.rules';
+import { at, codeOf, moduleSku, newClient as clientCreated, ok, product, request, TIMEOUT_MS, withCatalog } from './client.fixtures';
 
-const TIMEOUT_MS = 30_000;
-const at = (iso: string): ChangeContext => ({ now: new Date(iso), correlationId: 'corr-1' });
 const NOW = at('2025-01-31T10:00:00.000Z');
-
-const product = (sku: string, overrides: Partial<SkuFacts> = {}): SkuFacts => ({
-  sku,
-  kind: 'product',
-  familyCode: 'endpoint',
-  trialEdition: false,
-  terms: [1, 12, 24, 36],
-  retired: false,
-  moduleSkus: ['MOD-ENC', 'MOD-FW'],
-  managementModels: ['self', 'delegated'],
-  ...overrides,
-});
-const moduleSku = (sku: string, overrides: Partial<SkuFacts> = {}): SkuFacts => ({
-  ...product(sku),
-  kind: 'module',
-  familyCode: null,
-  moduleSkus: [],
-  managementModels: undefined,
-  ...overrides,
-});
 
 const CATALOG: SkuFacts[] = [
   product('EP-PRO'),
@@ -50,25 +27,9 @@ const CATALOG: SkuFacts[] = [
   moduleSku('MOD-FW', { terms: [12] }),
   moduleSku('MOD-OTHER'),
 ];
-const lookup = (sku: string) => CATALOG.find((s) => s.sku === sku);
+const { lookup } = withCatalog(CATALOG);
 
-const request = (overrides: Partial<AssignmentRequest> = {}): AssignmentRequest => ({
-  sku: 'EP-PRO',
-  termMonths: 12,
-  quantity: 10,
-  managementModel: 'self',
-  autoRenew: false,
-  modules: [],
-  ...overrides,
-});
-
-function ok<S, R>(decision: Decision<S, R> | Refusal): Decision<S, R> {
-  expect(isRefusal(decision) ? decision : undefined).toBeUndefined();
-  return decision as Decision<S, R>;
-}
-const codeOf = (decision: unknown): string | undefined => (isRefusal(decision) ? decision.code : undefined);
-
-const newClient = (): Client => ok(createClient(null, 'p-1', 'c-1', 'Client One', NOW)).state as Client;
+const newClient = (): Client => clientCreated(NOW);
 
 /** A client with the assignment requested and, unless told otherwise, activated. */
 function holding(req: AssignmentRequest, id = 'a-1', client = newClient(), ctx = NOW): Client {

@@ -1,4 +1,4 @@
-import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
+import type { Refusal } from '@licensing/domain';
 import {
   ContractsEvents,
   type AssignmentRequestedV1,
@@ -10,79 +10,22 @@ import {
   type TrialEndedV1,
   type TrialExtendedV1,
 } from '@licensing/events';
-import {
-  activateAssignment,
-  createClient,
-  requestAssignment,
-  type AssignmentRequest,
-  type ChangeContext,
-  type Client,
-  type LifecyclePolicy,
-  type SkuFacts,
-} from '../src/domain/client.aggregate';
+import { activateAssignment, requestAssignment, type Client, type SkuFacts } from '../src/domain/client.aggregate';
 import { autoRenewalId, nextDueOn, tick, withDerived } from '../src/domain/client.lifecycle';
 import { requestRenewal, SAGAS } from '../src/domain/client.sagas';
 import { activateDevice, recordHeartbeat } from '../src/domain/client.services';
 import { extendTrialOf, startTrialOf } from '../src/domain/client.trials';
 import { addDays, daysBetween } from '../src/domain/dates';
-import { DEFAULT_REMINDER_DAYS } from '../src/domain/reminders';
+import { codeOf, dataOf, moduleSku, newClient, ok, on, POLICY, product, request, stateOf, TIMEOUT_MS, typesOf, withCatalog } from './client.fixtures';
 
-const TIMEOUT_MS = 30_000;
-const POLICY: LifecyclePolicy = { reminderDays: DEFAULT_REMINDER_DAYS };
-/** 10:00 UTC on a day, or a later instant of it. */
-const on = (day: string, time = '10:00:00.000'): ChangeContext => ({ now: new Date(`${day}T${time}Z`), correlationId: 'corr-1' });
-
-const product = (sku: string, overrides: Partial<SkuFacts> = {}): SkuFacts => ({
-  sku,
-  kind: 'product',
-  familyCode: 'endpoint',
-  trialEdition: false,
-  terms: [1, 12, 24, 36],
-  retired: false,
-  moduleSkus: ['MOD-ENC', 'MOD-FW'],
-  managementModels: ['self', 'delegated'],
-  ...overrides,
-});
 const CATALOG: SkuFacts[] = [
   product('EP-PRO'),
   product('EP-TRIAL', { trialEdition: true, terms: [] }),
   product('EDR-TRIAL', { familyCode: 'edr', trialEdition: true, terms: [] }),
-  { ...product('MOD-ENC'), kind: 'module', familyCode: null, moduleSkus: [], managementModels: undefined },
-  { ...product('MOD-FW'), kind: 'module', familyCode: null, moduleSkus: [], managementModels: undefined },
+  moduleSku('MOD-ENC'),
+  moduleSku('MOD-FW'),
 ];
-const lookup = (sku: string) => CATALOG.find((s) => s.sku === sku);
-
-const request = (overrides: Partial<AssignmentRequest> = {}): AssignmentRequest => ({
-  sku: 'EP-PRO',
-  termMonths: 12,
-  quantity: 10,
-  managementModel: 'self',
-  autoRenew: false,
-  modules: [],
-  ...overrides,
-});
-
-function ok<S, R>(decision: Decision<S, R> | Refusal): Decision<S, R> {
-  expect(isRefusal(decision) ? decision : undefined).toBeUndefined();
-  return decision as Decision<S, R>;
-}
-const codeOf = (decision: unknown): string | undefined => (isRefusal(decision) ? decision.code : undefined);
-const stateOf = (decision: Decision<Client, unknown> | Refusal): Client => ok(decision).state as Client;
-const typesOf = (events: EventDraft[] | undefined): string[] => (events ?? []).map((e) => e.type);
-const dataOf = <T>(events: EventDraft[] | undefined, type: string): T[] => (events ?? []).filter((e) => e.type === type).map((e) => e.data as T);
-
-const newClient = (): Client => stateOf(createClient(null, 'p-1', 'c-1', 'Client One', on('2025-01-01')));
-
-function assign(client: Client, id: string, req: AssignmentRequest, ctx: ChangeContext): Client {
-  const requested = stateOf(requestAssignment(client, id, req, lookup, TIMEOUT_MS, ctx));
-  const activated = activateAssignment(requested, id, ctx);
-  expect(activated.result).toMatchObject({ outcome: 'activated' });
-  return activated.state as Client;
-}
-
-/** EP-PRO: 10 licenses for 12 months from 2025-03-01 (ends 2026-03-01), with 4 of MOD-ENC (a-1-1, a-1-2). */
-const holding = (overrides: Partial<AssignmentRequest> = {}): Client =>
-  assign(newClient(), 'a-1', request({ modules: [{ sku: 'MOD-ENC', quantity: 4 }], ...overrides }), on('2025-03-01'));
+const { lookup, assign, holding } = withCatalog(CATALOG);
 
 /** What the worker does: tick, then save with the derived fields. */
 function ticked(client: Client, day: string, time?: string): { client: Client; events: EventDraft[] } {

@@ -1,66 +1,17 @@
-import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
-import { ContractsEvents, type ContractEndedV1, type ContractEnteredGraceV1, type ContractRenewedV1, type EventDraft } from '@licensing/events';
-import {
-  activateAssignment,
-  createClient,
-  requestAssignment,
-  type AssignmentRequest,
-  type ChangeContext,
-  type Client,
-  type SkuFacts,
-} from '../src/domain/client.aggregate';
+import { ContractsEvents, type ContractEndedV1, type ContractEnteredGraceV1, type ContractRenewedV1 } from '@licensing/events';
+import type { AssignmentRequest, Client, SkuFacts } from '../src/domain/client.aggregate';
 import { tick } from '../src/domain/client.lifecycle';
 import { lapseCandidates, lapseMonthly, pickLapsed, renewMonthly, type LapseCandidate } from '../src/domain/client.monthly';
 import { activateDevice } from '../src/domain/client.services';
 import type { Contract } from '../src/domain/contract.rules';
-import { DEFAULT_REMINDER_DAYS } from '../src/domain/reminders';
+import { contract, dataOf, newClient, ok, on, POLICY, product, request, TIMEOUT_MS, typesOf, withCatalog } from './client.fixtures';
 
-const TIMEOUT_MS = 30_000;
-const POLICY = { reminderDays: DEFAULT_REMINDER_DAYS };
-/** 10:00 UTC on a day, or another instant of it. */
-const on = (day: string, time = '10:00:00.000'): ChangeContext => ({ now: new Date(`${day}T${time}Z`), correlationId: 'corr-1' });
+const CATALOG: SkuFacts[] = [product('EP-PRO', { moduleSkus: [] }), product('EDR-CORE', { familyCode: 'edr', moduleSkus: [] })];
+const { assign } = withCatalog(CATALOG);
 
-const product = (sku: string, familyCode: string): SkuFacts => ({
-  sku,
-  kind: 'product',
-  familyCode,
-  trialEdition: false,
-  terms: [1, 12, 24, 36],
-  retired: false,
-  moduleSkus: [],
-  managementModels: ['self', 'delegated'],
-});
-const CATALOG: SkuFacts[] = [product('EP-PRO', 'endpoint'), product('EDR-CORE', 'edr')];
-const lookup = (sku: string) => CATALOG.find((s) => s.sku === sku);
-
-const monthly = (quantity: number, sku = 'EP-PRO'): AssignmentRequest => ({
-  sku,
-  termMonths: 1,
-  quantity,
-  managementModel: 'self',
-  autoRenew: false,
-  modules: [],
-});
-
-function ok<S, R>(decision: Decision<S, R> | Refusal): Decision<S, R> {
-  expect(isRefusal(decision) ? decision : undefined).toBeUndefined();
-  return decision as Decision<S, R>;
-}
-const stateOf = (decision: Decision<Client, unknown> | Refusal): Client => ok(decision).state as Client;
-const typesOf = (events: EventDraft[] | undefined): string[] => (events ?? []).map((e) => e.type);
-const dataOf = <T>(events: EventDraft[] | undefined, type: string): T[] => (events ?? []).filter((e) => e.type === type).map((e) => e.data as T);
-
-const newClient = (clientId = 'c-1'): Client => stateOf(createClient(null, 'p-1', clientId, `Client ${clientId}`, on('2025-01-01')));
-
-function assign(client: Client, id: string, req: AssignmentRequest, ctx: ChangeContext): Client {
-  const requested = stateOf(requestAssignment(client, id, req, lookup, TIMEOUT_MS, ctx));
-  const activated = activateAssignment(requested, id, ctx);
-  expect(activated.result).toMatchObject({ outcome: 'activated' });
-  return activated.state as Client;
-}
+const monthly = (quantity: number, sku = 'EP-PRO'): AssignmentRequest => request({ sku, termMonths: 1, quantity });
 
 const contractsOf = (client: Client): Contract[] => client.services.flatMap((s) => s.contracts);
-const contract = (client: Client, contractId: string): Contract | undefined => contractsOf(client).find((c) => c.contractId === contractId);
 
 describe('M4 monthly renewal on the 1st', () => {
   /**
@@ -170,10 +121,10 @@ describe('M4 lapse: the newest monthly contracts lose their licenses first', () 
    * ids, are unique across a partner's clients: the service derives them from partner, client and key.)
    */
   function clients(): [Client, Client] {
-    let c1 = assign(newClient('c-1'), 'c1-a-1', monthly(5), on('2025-03-10'));
+    let c1 = assign(newClient(), 'c1-a-1', monthly(5), on('2025-03-10'));
     c1 = renewMonthly(c1, '2025-04', ['EP-PRO'], 'ren-2025-04', on('2025-04-01')).state as Client;
     c1 = assign(c1, 'c1-a-2', monthly(4), on('2025-04-10'));
-    let c2 = assign(newClient('c-2'), 'c2-a-1', monthly(6), on('2025-04-02'));
+    let c2 = assign(newClient(on('2025-01-01'), 'c-2', 'Client Two'), 'c2-a-1', monthly(6), on('2025-04-02'));
     c2 = assign(c2, 'c2-a-2', monthly(3), on('2025-04-10'));
     return [c1, c2];
   }

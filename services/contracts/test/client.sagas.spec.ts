@@ -1,4 +1,4 @@
-import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
+import { isRefusal, type Refusal } from '@licensing/domain';
 import {
   ContractsEvents,
   type AssignmentRequestedV1,
@@ -7,17 +7,14 @@ import {
   type ContractEndedV1,
   type ContractEnteredGraceV1,
   type ContractRenewedV1,
-  type EventDraft,
   type LicensesRecoveredV1,
   type Term,
 } from '@licensing/events';
 import {
   activateAssignment,
-  createClient,
   rejectAssignment,
   requestAssignment,
   timeOutAssignments,
-  type AssignmentRequest,
   type ChangeContext,
   type Client,
   type SkuFacts,
@@ -27,32 +24,22 @@ import { changePreview, requestChange, requestModule, requestRenewal, SAGAS } fr
 import { activateDevice } from '../src/domain/client.services';
 import { startTrialOf } from '../src/domain/client.trials';
 import type { Contract } from '../src/domain/contract.rules';
-import { DEFAULT_REMINDER_DAYS } from '../src/domain/reminders';
-
-const TIMEOUT_MS = 30_000;
-const POLICY = { reminderDays: DEFAULT_REMINDER_DAYS };
-/** 10:00 UTC on a day, or a later instant of it. */
-const on = (day: string, time = '10:00:00.000'): ChangeContext => ({ now: new Date(`${day}T${time}Z`), correlationId: 'corr-1' });
-
-const product = (sku: string, overrides: Partial<SkuFacts> = {}): SkuFacts => ({
-  sku,
-  kind: 'product',
-  familyCode: 'endpoint',
-  trialEdition: false,
-  terms: [1, 12, 24, 36],
-  retired: false,
-  moduleSkus: ['MOD-ENC', 'MOD-FW'],
-  managementModels: ['self', 'delegated'],
-  ...overrides,
-});
-const moduleSku = (sku: string, overrides: Partial<SkuFacts> = {}): SkuFacts => ({
-  ...product(sku),
-  kind: 'module',
-  familyCode: null,
-  moduleSkus: [],
-  managementModels: undefined,
-  ...overrides,
-});
+import {
+  codeOf,
+  contract,
+  dataOf,
+  moduleSku,
+  newClient,
+  ok,
+  on,
+  POLICY,
+  product,
+  request,
+  stateOf,
+  TIMEOUT_MS,
+  typesOf,
+  withCatalog,
+} from './client.fixtures';
 
 const CATALOG: SkuFacts[] = [
   product('EP-PRO', {
@@ -70,43 +57,7 @@ const CATALOG: SkuFacts[] = [
   moduleSku('MOD-ENC'),
   moduleSku('MOD-FW', { terms: [12] }),
 ];
-const lookup = (sku: string) => CATALOG.find((s) => s.sku === sku);
-
-const request = (overrides: Partial<AssignmentRequest> = {}): AssignmentRequest => ({
-  sku: 'EP-PRO',
-  termMonths: 12,
-  quantity: 10,
-  managementModel: 'self',
-  autoRenew: false,
-  modules: [],
-  ...overrides,
-});
-
-function ok<S, R>(decision: Decision<S, R> | Refusal): Decision<S, R> {
-  expect(isRefusal(decision) ? decision : undefined).toBeUndefined();
-  return decision as Decision<S, R>;
-}
-const codeOf = (decision: unknown): string | undefined => (isRefusal(decision) ? decision.code : undefined);
-const stateOf = (decision: Decision<Client, unknown> | Refusal): Client => ok(decision).state as Client;
-const typesOf = (events: EventDraft[] | undefined): string[] => (events ?? []).map((e) => e.type);
-const dataOf = <T>(events: EventDraft[] | undefined, type: string): T[] => (events ?? []).filter((e) => e.type === type).map((e) => e.data as T);
-
-const newClient = (): Client => stateOf(createClient(null, 'p-1', 'c-1', 'Client One', on('2025-01-01')));
-
-/** The assignment requested and activated at the same instant. */
-function assign(client: Client, id: string, req: AssignmentRequest, ctx: ChangeContext): Client {
-  const requested = stateOf(requestAssignment(client, id, req, lookup, TIMEOUT_MS, ctx));
-  const activated = activateAssignment(requested, id, ctx);
-  expect(activated.result).toMatchObject({ outcome: 'activated' });
-  return activated.state as Client;
-}
-
-/** EP-PRO: 10 licenses for 12 months from 2025-03-01 (ends 2026-03-01), with 4 of MOD-ENC (a-1-1, a-1-2). */
-const holding = (overrides: Partial<AssignmentRequest> = {}): Client =>
-  assign(newClient(), 'a-1', request({ modules: [{ sku: 'MOD-ENC', quantity: 4 }], ...overrides }), on('2025-03-01'));
-
-const contract = (client: Client, contractId: string): Contract | undefined =>
-  client.services.flatMap((s) => [...s.contracts, ...s.modules.flatMap((m) => m.contracts)]).find((c) => c.contractId === contractId);
+const { lookup, assign, holding } = withCatalog(CATALOG);
 
 /** The client with one contract's dates set by hand (no assignment can end on a leap day). */
 const withDates = (client: Client, contractId: string, dates: Pick<Contract, 'startsOn' | 'endsOn'>): Client => ({

@@ -1,4 +1,4 @@
-import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
+import type { Refusal } from '@licensing/domain';
 import {
   ContractsEvents,
   type ContractEndedV1,
@@ -10,15 +10,7 @@ import {
   type LicensesRecoveredV1,
   type ServiceGroupedV1,
 } from '@licensing/events';
-import {
-  activateAssignment,
-  createClient,
-  requestAssignment,
-  type AssignmentRequest,
-  type ChangeContext,
-  type Client,
-  type SkuFacts,
-} from '../src/domain/client.aggregate';
+import type { Client, SkuFacts } from '../src/domain/client.aggregate';
 import { requestRenewal } from '../src/domain/client.sagas';
 import {
   activateDevice,
@@ -32,61 +24,18 @@ import {
 } from '../src/domain/client.services';
 import { startTrialOf } from '../src/domain/client.trials';
 import { daysBetween } from '../src/domain/dates';
+import { codeOf, dataOf, moduleSku, newClient, ok, on, product, request, stateOf, TIMEOUT_MS, typesOf, withCatalog } from './client.fixtures';
 
-const TIMEOUT_MS = 30_000;
-/** 10:00 UTC on a day, or a later instant of it. */
-const on = (day: string, time = '10:00:00.000'): ChangeContext => ({ now: new Date(`${day}T${time}Z`), correlationId: 'corr-1' });
-
-const product = (sku: string, overrides: Partial<SkuFacts> = {}): SkuFacts => ({
-  sku,
-  kind: 'product',
-  familyCode: 'endpoint',
-  trialEdition: false,
-  terms: [1, 12, 24, 36],
-  retired: false,
-  moduleSkus: ['MOD-ENC', 'MOD-FW'],
-  managementModels: ['self', 'delegated'],
-  ...overrides,
-});
 const CATALOG: SkuFacts[] = [
   product('EP-PRO'),
   product('EP-SELF', { familyCode: 'self-only', managementModels: ['self'] }),
   product('EP-TRIAL', { trialEdition: true, terms: [] }),
-  { ...product('MOD-ENC'), kind: 'module', familyCode: null, moduleSkus: [], managementModels: undefined },
+  moduleSku('MOD-ENC'),
 ];
-const lookup = (sku: string) => CATALOG.find((s) => s.sku === sku);
-
-const request = (overrides: Partial<AssignmentRequest> = {}): AssignmentRequest => ({
-  sku: 'EP-PRO',
-  termMonths: 12,
-  quantity: 10,
-  managementModel: 'self',
-  autoRenew: false,
-  modules: [],
-  ...overrides,
-});
-
-function ok<S, R>(decision: Decision<S, R> | Refusal): Decision<S, R> {
-  expect(isRefusal(decision) ? decision : undefined).toBeUndefined();
-  return decision as Decision<S, R>;
-}
-const codeOf = (decision: unknown): string | undefined => (isRefusal(decision) ? decision.code : undefined);
-const stateOf = (decision: Decision<Client, unknown> | Refusal): Client => ok(decision).state as Client;
-const typesOf = (events: EventDraft[] | undefined): string[] => (events ?? []).map((e) => e.type);
-const dataOf = <T>(events: EventDraft[] | undefined, type: string): T[] => (events ?? []).filter((e) => e.type === type).map((e) => e.data as T);
-
-const newClient = (): Client => stateOf(createClient(null, 'p-1', 'c-1', 'Client One', on('2025-01-01')));
-
-function assign(client: Client, id: string, req: AssignmentRequest, ctx: ChangeContext): Client {
-  const requested = stateOf(requestAssignment(client, id, req, lookup, TIMEOUT_MS, ctx));
-  const activated = activateAssignment(requested, id, ctx);
-  expect(activated.result).toMatchObject({ outcome: 'activated' });
-  return activated.state as Client;
-}
+const { lookup, assign, holding: holdingWith } = withCatalog(CATALOG);
 
 /** EP-PRO: N licenses for 12 months from 2025-03-01 to 2026-03-01 (365 days), with 4 of MOD-ENC (a-1-1, a-1-2). */
-const holding = (quantity = 10): Client =>
-  assign(newClient(), 'a-1', request({ quantity, modules: [{ sku: 'MOD-ENC', quantity: 4 }] }), on('2025-03-01'));
+const holding = (quantity = 10): Client => holdingWith({ quantity });
 
 /** EP-PRO alone: 3 licenses from 2025-03-01 to 2026-03-01. */
 const threeLicenses = (): Client => assign(newClient(), 'a-1', request({ quantity: 3 }), on('2025-03-01'));
