@@ -12,7 +12,7 @@ import {
   type StockExpiredV1,
 } from '@licensing/events';
 import type { RunningService } from '@licensing/service-kit';
-import { bearer, eventually, EventTap, moduleUpdated, productUpdated, serviceEnv, testKafka, uniqueNames } from '@licensing/testing';
+import { bearer, caughtUp, eventually, EventTap, moduleUpdated, productUpdated, serviceEnv, testKafka, uniqueNames } from '@licensing/testing';
 import { poolConfig, startPool } from '../../pool/src/pool.module';
 import { nextMonth } from '../src/domain/points.rules';
 import { pointsConfig, startPoints } from '../src/points.module';
@@ -153,11 +153,12 @@ describe('issue 9.12 a points credit key is honoured once, ever', () => {
     const credit = (key: string, body = { amount: 7, reason: 'order 1' }) =>
       call(points, 'POST', '/partners/p9-credit/points/credits', { ...admin, 'idempotency-key': key }, body);
     expect((await credit('order-1')).status).toBe(201);
-    for (let i = 0; i < 1000; i++) expect((await credit(`later-${i}`, { amount: 1, reason: 'later' })).status).toBe(201);
-    // The wallet's own window of handled keys has let the first key go.
-    const document = await points.db.collection('wallets').findOne({ _id: 'p9-credit' as never });
-    expect(document?.handled).not.toContain('credit:order-1');
-    const balance = 10 + 7 + 1000;
+    expect((await credit('later-1', { amount: 1, reason: 'later' })).status).toBe(201);
+    // What 1000 later operations do to the wallet's own window of handled keys: it lets the first key go.
+    await points.db.collection('wallets').updateOne({ _id: 'p9-credit' as never }, { $set: { handled: ['credit:later-1'] } });
+    // And by then the ledger, a projection, holds the credit.
+    await eventually(() => caughtUp(kafka.admin, `${names.prefix}points-projections`, pointsTopic));
+    const balance = 10 + 7 + 1;
     expect((await wallet('p9-credit')).balance).toBe(balance);
 
     const replay = await credit('order-1');
@@ -168,7 +169,7 @@ describe('issue 9.12 a points credit key is honoured once, ever', () => {
     expect(other.status).toBe(409);
     expect(other.body).toMatchObject({ code: 'POINTS.IDEMPOTENCY_KEY_REUSED' });
     expect((await wallet('p9-credit')).balance).toBe(balance);
-  }, 180_000);
+  });
 
   it('the same key with another body is refused 409 at once, not answered as a replay; a refused credit leaves the key free', async () => {
     const credit = (partnerId: string, key: string, amount: number) =>
