@@ -81,6 +81,11 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be an integer from 1 to ${max}`);
     return value;
   };
+  const seconds = (name: string, fallback: number): number => {
+    const value = Number(flags.get(name) ?? fallback);
+    if (!(value >= 0.1 && value <= 3600)) throw new Error(`--${name} must be a number of seconds from 0.1 to 3600`);
+    return value;
+  };
   const rates = (name: string, fallback: number[]): number[] => {
     const text = flags.get(name);
     if (!text) return fallback;
@@ -96,16 +101,16 @@ function parseOptions(argv: string[]): Options {
   return {
     quick,
     scenarios,
-    ceilingSeconds: int('ceiling-seconds', quick ? 1 : 3, 600),
-    kafkaMessages: int('kafka-messages', quick ? 10_000 : 60_000),
-    reservations: int('reservations', quick ? 300 : 2000),
-    stepSeconds: int('step-seconds', quick ? 3 : 10, 3600),
+    ceilingSeconds: seconds('ceiling-seconds', quick ? 0.5 : 3),
+    kafkaMessages: int('kafka-messages', quick ? 5000 : 60_000),
+    reservations: int('reservations', quick ? 100 : 1000),
+    stepSeconds: seconds('step-seconds', quick ? 2 : 10),
     drainSeconds: 60,
     assignmentRates: rates('assignment-rates', quick ? [10, 30] : [5, 10, 20, 40, 60, 80, 120, 160, 240]),
     exchangeRates: rates('exchange-rates', quick ? [10, 30] : [10, 20, 40, 80, 120, 160, 240, 320]),
-    partners: int('partners', quick ? 10 : 60, 1000),
-    clientsPerPartner: int('clients-per-partner', quick ? 3 : 10, 10_000),
-    expiryContracts: int('expiry-contracts', quick ? 200 : 2000, 100_000),
+    partners: int('partners', quick ? 6 : 60, 1000),
+    clientsPerPartner: int('clients-per-partner', quick ? 2 : 10, 10_000),
+    expiryContracts: int('expiry-contracts', quick ? 100 : 2000, 100_000),
     serversFromEnv: flags.has('servers-from-env'),
     save: !flags.has('no-save'),
   };
@@ -172,7 +177,7 @@ function sweepRows(name: string, result: Sweep, ceiling: Ceiling | undefined): S
   );
   const best = result.steps.reduce((a, b) => (b.throughputPerS > a.throughputPerS ? b : a));
   rows.push(
-    row(`${name}: ${result.saturated ? 'saturation' : 'highest step (not saturated)'}`, best, ceiling, {
+    row(`${name}: most per second${result.saturated ? '' : ' (not saturated)'}, at ${best.offeredPerS}/s offered`, best, ceiling, {
       offeredPerS: best.offeredPerS,
       count: best.count,
     }),
@@ -209,24 +214,36 @@ async function main(): Promise<void> {
     Object.assign(process.env, urls);
     const servers = urls;
 
-    step('ceilings');
-    const ceilings = await measureCeilings(servers, {
-      seconds: options.ceilingSeconds,
-      kafkaMessages: options.kafkaMessages,
-      prefix: `bench-${process.pid}.`,
-      database: `bench_${process.pid}`,
-    });
+    const wants = (key: ScenarioKey) => options.scenarios.has(key);
+    const platformWanted = wants('a') || wants('b') || wants('d') || wants('e');
+    const startServices = () =>
+      Promise.all([
+        wants('c') ? Deployment.start('bench-pool', ['pool'], servers, { POOL_RESERVATION_TIMEOUT_MS: String(30 * 60_000) }) : undefined,
+        platformWanted ? Deployment.start('bench', ['catalog', 'pool', 'contracts', 'points'], servers) : undefined,
+      ]);
+    const measure = () =>
+      measureCeilings(servers, {
+        seconds: options.ceilingSeconds,
+        kafkaMessages: options.kafkaMessages,
+        prefix: `bench-${process.pid}.`,
+        database: `bench_${process.pid}`,
+      });
+    let ceilings: Ceiling[];
+    let poolOnly: Deployment | undefined;
+    let platform: Deployment | undefined;
+    if (options.quick) {
+      // A smoke run: the services start while the ceilings are measured (so those figures mean little).
+      step('ceilings, while the services start');
+      [ceilings, [poolOnly, platform]] = await Promise.all([measure(), startServices()]);
+    } else {
+      step('ceilings (nothing else running)');
+      ceilings = await measure();
+      step('starting the services');
+      [poolOnly, platform] = await startServices();
+    }
     const ceiling = (key: CeilingKey) => ceilings.find((c) => c.key === key);
     const scenarios: ScenarioRow[] = [];
     const sweeps: Results['sweeps'] = [];
-    const wants = (key: ScenarioKey) => options.scenarios.has(key);
-
-    step('starting the services');
-    const platformWanted = wants('a') || wants('b') || wants('d') || wants('e');
-    const [poolOnly, platform] = await Promise.all([
-      wants('c') ? Deployment.start('bench-pool', ['pool'], servers, { POOL_RESERVATION_TIMEOUT_MS: String(30 * 60_000) }) : undefined,
-      platformWanted ? Deployment.start('bench', ['catalog', 'pool', 'contracts', 'points'], servers) : undefined,
-    ]);
     for (const d of [poolOnly, platform]) if (d) deployments.push(d);
 
     if (poolOnly) {
@@ -234,7 +251,7 @@ async function main(): Promise<void> {
       const runs = await runReservations(poolOnly, servers, {
         requests: options.reservations,
         partners: [1, Math.min(60, Math.max(2, options.partners))],
-        warmUp: Math.min(200, options.reservations),
+        warmUp: Math.min(200, Math.ceil(options.reservations / 5)),
         timeoutMs: 10 * 60_000,
       });
       await poolOnly.stop();
@@ -255,18 +272,22 @@ async function main(): Promise<void> {
         step('seeding the platform over HTTP');
         const seeded = await seedPlatform(platform, { partners: options.partners, clientsPerPartner: options.clientsPerPartner, stock: 500_000 });
         const assignment = assignmentSaga(platform, watch, seeded);
-        const drainMs = options.drainSeconds * 1000;
-        const settle = () => settled(platform, servers);
+        const stepping = {
+          seconds: options.stepSeconds,
+          drainMs: options.drainSeconds * 1000,
+          half: !options.quick,
+          settle: () => settled(platform, servers),
+        };
 
         if (wants('a')) {
           step('(a) assignment saga, HTTP accept → contracts.contract-activated.v1, open loop');
-          const result = await sweep(assignment, 'assignment', options.assignmentRates, options.stepSeconds, drainMs, settle);
+          const result = await sweep(assignment, 'assignment', { rates: options.assignmentRates, ...stepping });
           sweeps.push({ name: 'assignment saga', steps: result.steps, ...(result.half ? { half: result.half } : {}) });
           scenarios.push(...sweepRows('assignment saga', result, ceiling('mongoSaveSpread')));
         }
         if (wants('b')) {
           step('(b) exchange saga, HTTP accept → points.exchange-completed.v1, open loop');
-          const result = await sweep(exchangeSaga(platform, watch, seeded), 'exchange', options.exchangeRates, options.stepSeconds, drainMs, settle);
+          const result = await sweep(exchangeSaga(platform, watch, seeded), 'exchange', { rates: options.exchangeRates, ...stepping });
           sweeps.push({ name: 'exchange saga', steps: result.steps, ...(result.half ? { half: result.half } : {}) });
           scenarios.push(...sweepRows('exchange saga', result, ceiling('mongoSaveSpread')));
         }

@@ -134,15 +134,13 @@ export interface Sweep {
   half?: StepResult;
 }
 
-/** Steps the offered rate up until a step saturates, then runs one step at half the best throughput. */
+/** Steps the offered rate up until a step saturates, then (with `half`) runs one step at half the best throughput. */
 export async function sweep(
   saga: Saga,
   label: string,
-  rates: number[],
-  seconds: number,
-  drainMs: number,
-  settle: () => Promise<void>,
+  options: { rates: number[]; seconds: number; drainMs: number; half: boolean; settle: () => Promise<void> },
 ): Promise<Sweep> {
+  const { rates, seconds, drainMs, settle } = options;
   const steps: StepResult[] = [];
   for (const rate of rates) {
     const result = await openLoopStep(saga, label, rate, seconds, drainMs);
@@ -153,7 +151,7 @@ export async function sweep(
   const saturationPerS = Math.max(...steps.map((s) => s.throughputPerS));
   const saturated = steps.some((s) => s.saturated);
   let half: StepResult | undefined;
-  if (saturated) {
+  if (saturated && options.half) {
     half = await openLoopStep(saga, `${label} (half of saturation)`, Math.max(1, Math.round(saturationPerS / 2)), seconds, drainMs);
     await settle();
   }

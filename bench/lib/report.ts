@@ -126,10 +126,10 @@ const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</
 
 /** Latency (log scale) against offered load, one line per percentile, as an inline SVG. */
 function plot(title: string, steps: StepResult[]): string {
-  const width = 560;
-  const height = 320;
-  const pad = { left: 60, right: 20, top: 30, bottom: 45 };
-  const points = steps.filter((s) => s.count > 0);
+  const width = 640;
+  const height = 340;
+  const pad = { left: 84, right: 80, top: 30, bottom: 50 };
+  const points = steps.filter((s) => s.count > 0).sort((a, b) => a.offeredPerS - b.offeredPerS);
   if (points.length === 0) return `<p>${escape(title)}: no completed step</p>`;
   const maxX = Math.max(...points.map((s) => s.offeredPerS)) * 1.05;
   const values = points.flatMap((s) => [s.p50Ms, s.p99Ms, s.p999Ms]).filter((v) => v > 0);
@@ -148,13 +148,20 @@ function plot(title: string, steps: StepResult[]): string {
     grid.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`);
     grid.push(`<text x="${pad.left - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v} ms</text>`);
   }
+  grid.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${height - pad.bottom}" y2="${height - pad.bottom}" stroke="#888"/>`);
   for (const s of points) {
     grid.push(`<text x="${x(s.offeredPerS)}" y="${height - pad.bottom + 16}" text-anchor="middle" font-size="11">${s.offeredPerS}</text>`);
   }
   const lines = series.map(([name, color, pick], i) => {
     const path = points.map((s) => `${x(s.offeredPerS).toFixed(1)},${y(pick(s)).toFixed(1)}`).join(' ');
-    const dots = points.map((s) => `<circle cx="${x(s.offeredPerS).toFixed(1)}" cy="${y(pick(s)).toFixed(1)}" r="3" fill="${color}"/>`).join('');
-    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${path}"/>${dots}<text x="${width - pad.right - 60}" y="${pad.top + 14 * i}" font-size="12" fill="${color}">${name}</text>`;
+    // A saturated step is a hollow dot.
+    const dots = points
+      .map(
+        (s) =>
+          `<circle cx="${x(s.offeredPerS).toFixed(1)}" cy="${y(pick(s)).toFixed(1)}" r="3.5" fill="${s.saturated ? 'white' : color}" stroke="${color}"/>`,
+      )
+      .join('');
+    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${path}"/>${dots}<text x="${width - pad.right + 10}" y="${pad.top + 10 + 16 * i}" font-size="12" fill="${color}">${name}</text>`;
   });
   const achieved = points
     .map(
@@ -167,11 +174,13 @@ function plot(title: string, steps: StepResult[]): string {
 ${grid.join('')}${lines.join('')}${achieved}
 <text x="${pad.left - 8}" y="${height - pad.bottom + 16}" text-anchor="end" font-size="10">offered/s</text>
 <text x="${pad.left - 8}" y="${height - pad.bottom + 30}" text-anchor="end" font-size="10" fill="#555">achieved/s</text>
+<text x="${width - pad.right + 10}" y="${pad.top + 66}" font-size="10" fill="#555">hollow:</text>
+<text x="${width - pad.right + 10}" y="${pad.top + 78}" font-size="10" fill="#555">saturated</text>
 </svg></figure>`;
 }
 
 function html(results: Results, text: string): string {
-  const plots = results.sweeps.map((s) => plot(`${s.name}: latency against offered load`, s.steps)).join('\n');
+  const plots = results.sweeps.map((s) => plot(`${s.name}: latency against offered load`, [...s.steps, ...(s.half ? [s.half] : [])])).join('\n');
   const bounds = Object.entries(results.bounds)
     .map(([name, why]) => `<li><b>${escape(name)}</b>: ${escape(why)}</li>`)
     .join('');
