@@ -165,15 +165,6 @@ export const exchangeQuery = {
   properties: { dryRun: { type: 'boolean', default: false, description: 'quote only: {cost, balanceAfter}, nothing changes' } },
 } as const;
 
-export const ledgerQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-    before: { type: 'integer', minimum: 1, description: 'the nextCursor of the previous page' },
-  },
-} as const;
-
 export const releaseSchema = {
   type: 'object',
   properties: {

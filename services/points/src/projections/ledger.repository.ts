@@ -38,8 +38,10 @@ const ledgerSchema = new Schema<LedgerEntry>(
   },
   { collection: LEDGER, versionKey: false },
 );
-// A partner's page, newest first: the wallet version orders a wallet's movements.
-ledgerSchema.index({ partnerId: 1, walletVersion: -1 });
+// A partner's page, newest first (GetLedgerHandler): the wallet version, then the entry id.
+ledgerSchema.index({ partnerId: 1, walletVersion: -1, _id: -1 });
+// A credit looked up by its key, past the wallet's window (CreditPointsHandler).
+ledgerSchema.index({ partnerId: 1, reference: 1 });
 
 export const ledgerModel = { name: LEDGER, schema: ledgerSchema };
 
@@ -54,19 +56,5 @@ export class LedgerRepository {
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
-  }
-
-  /** Newest first; `before` is the previous page's cursor (a wallet version). */
-  async page(partnerId: string, limit: number, before?: number): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
-    const filter = before === undefined ? { partnerId } : { partnerId, walletVersion: { $lt: before } };
-    const items = (await this.model
-      .find(filter)
-      .sort({ walletVersion: -1 })
-      .limit(limit + 1)
-      .lean()
-      .exec()) as LedgerEntry[];
-    const page = items.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page, nextCursor: items.length > limit && last ? String(last.walletVersion) : null };
   }
 }

@@ -1,10 +1,8 @@
 import { isDuplicateKey } from '@licensing/persistence';
-import { badRequest } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Schema, type Model } from 'mongoose';
 import type { LedgerMovement, StockBalance } from '../domain/ledger';
-import { PoolCodes } from '../domain/pool.errors';
 import { byLine } from '../domain/stock-rules';
 
 export const MOVEMENTS = 'pool_movements';
@@ -31,31 +29,10 @@ export const movementSchema = new Schema<LedgerMovement>(
   },
   { collection: MOVEMENTS, versionKey: false },
 );
-movementSchema.index({ partnerId: 1, poolVersion: 1, index: 1 });
+// The ledger's page order (GetMovementsHandler) and the versions stockAsOf sums.
+movementSchema.index({ partnerId: 1, poolVersion: 1, eventId: 1, index: 1 });
 movementSchema.index({ partnerId: 1, at: 1 });
 movementSchema.index({ partnerId: 1, reference: 1 });
-
-export interface MovementQuery {
-  sku?: string;
-  from?: Date;
-  to?: Date;
-  limit: number;
-  cursor?: string;
-}
-
-export interface MovementPage {
-  items: LedgerMovement[];
-  nextCursor: string | null;
-}
-
-/** The cursor names the last movement returned: its pool version and line index. */
-const encodeCursor = (m: Pick<LedgerMovement, 'poolVersion' | 'index'>): string => Buffer.from(`${m.poolVersion}.${m.index}`).toString('base64url');
-
-function decodeCursor(cursor: string): { poolVersion: number; index: number } {
-  const match = /^(\d{1,15})\.(\d{1,6})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw badRequest(PoolCodes.invalidCursor, 'the cursor is not one this API returned');
-  return { poolVersion: Number(match[1]), index: Number(match[2]) };
-}
 
 /**
  * The movement ledger (P4): a projection of the pool's own stock events. Each partner's
@@ -73,25 +50,6 @@ export class LedgerRepository {
       // Already recorded (a redelivery): every failure must be a duplicate key, else it is real.
       if (!isDuplicateKey(error)) throw error;
     }
-  }
-
-  async movements(partnerId: string, query: MovementQuery): Promise<MovementPage> {
-    const filter: Record<string, unknown> = { partnerId };
-    if (query.sku) filter.sku = query.sku;
-    if (query.from || query.to) filter.at = { ...(query.from ? { $gte: query.from } : {}), ...(query.to ? { $lte: query.to } : {}) };
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      filter.$or = [{ poolVersion: { $gt: after.poolVersion } }, { poolVersion: after.poolVersion, index: { $gt: after.index } }];
-    }
-    const found = (await this.model
-      .find(filter)
-      .sort({ poolVersion: 1, index: 1 })
-      .limit(query.limit + 1)
-      .lean()
-      .exec()) as LedgerMovement[];
-    const items = found.slice(0, query.limit);
-    const last = items[items.length - 1];
-    return { items, nextCursor: found.length > query.limit && last ? encodeCursor(last) : null };
   }
 
   /**

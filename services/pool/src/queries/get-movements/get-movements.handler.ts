@@ -4,7 +4,16 @@ import type { LedgerMovement } from '../../domain/ledger';
 import { PoolCodes } from '../../domain/pool.errors';
 import { requireOpened } from '../../http/pool.view';
 import { PoolRepository } from '../../infrastructure/pool.repository';
-import { LedgerRepository, type MovementQuery } from '../../projections/ledger.repository';
+import { LedgerRepository } from '../../projections/ledger.repository';
+
+/** A page of movements: of one sku, stamped between two times (inclusive). */
+export interface MovementQuery {
+  sku?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string;
+}
 
 /**
  * The ledger's order: the pool version that made a movement, then its event and line. One pool
