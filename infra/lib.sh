@@ -40,6 +40,10 @@ ALL_COMPONENTS=(kafka mongo redis)
 KAFKA_BROKER_USER=broker
 KAFKA_OPERATOR_USER=operator
 KAFKA_SERVICE_USERS=(catalog pool contracts points)
+# Readers of the event stream that are not services (data pipelines): read-only ACLs, declared
+# beside the services' in libs/messaging (topology.ts, KAFKA_READERS). On a test broker they share
+# KAFKA_SERVICES_PASSWORD with the services.
+KAFKA_READER_USERS=(license-usage)
 # `user=password` lines, mode 600, beside the data they were formatted into (wiped with it).
 kafka_users_file() { printf '%s/data/kafka-users' "$INFRA_DIR"; }
 # The password of a Kafka user of this INFRA_DIR (empty when unknown).

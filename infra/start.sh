@@ -109,7 +109,7 @@ write_kafka_users() {
     {
       echo "$KAFKA_BROKER_USER=$(new_password)"
       echo "$KAFKA_OPERATOR_USER=$(new_password)"
-      for user in "${KAFKA_SERVICE_USERS[@]}"; do echo "$user=${KAFKA_SERVICES_PASSWORD:-$(new_password)}"; done
+      for user in "${KAFKA_SERVICE_USERS[@]}" "${KAFKA_READER_USERS[@]}"; do echo "$user=${KAFKA_SERVICES_PASSWORD:-$(new_password)}"; done
     } >"$file.tmp"
   )
   mv "$file.tmp" "$file"
@@ -176,6 +176,9 @@ offsets.topic.num.partitions=6
 transaction.state.log.num.partitions=6
 # Tests join groups constantly; do not wait 3s for more members.
 group.initial.rebalance.delay.ms=0
+# The log cleaner looks for compactable logs every second, not every 15 s: a local catalog.events
+# (compacted, libs/messaging topology.ts) is compacted soon after its segments roll.
+log.cleaner.backoff.ms=1000
 EOF
   )
   # Format once per data dir (new cluster id, the SCRAM users); later starts reuse it and skip the extra JVM.

@@ -14,7 +14,8 @@
 # KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, KAFKA_INTER_BROKER_LISTENER_NAME, KAFKA_LOG_DIRS; the
 # broker's own listener is named CLIENTS) and the passwords SCRAM_BROKER_PASSWORD,
 # SCRAM_OPERATOR_PASSWORD, SCRAM_CATALOG_PASSWORD, SCRAM_POOL_PASSWORD, SCRAM_CONTRACTS_PASSWORD,
-# SCRAM_POINTS_PASSWORD (letters, digits, '-' and '_' only).
+# SCRAM_POINTS_PASSWORD (letters, digits, '-' and '_' only); SCRAM_LICENSE_USAGE_PASSWORD, when set,
+# adds the read-only user of the examples/license-usage pipeline.
 set -euo pipefail
 umask 077
 
@@ -54,7 +55,15 @@ listener.security.protocol.map=$KAFKA_LISTENER_SECURITY_PROTOCOL_MAP
 inter.broker.listener.name=$KAFKA_INTER_BROKER_LISTENER_NAME
 log.dirs=$KAFKA_LOG_DIRS
 PROPS
-/opt/kafka/bin/kafka-storage.sh format --cluster-id="$CLUSTER_ID" -c "$format" --ignore-formatted \
+readers=()
+if [[ -n "${SCRAM_LICENSE_USAGE_PASSWORD:-}" ]]; then
+  [[ "$SCRAM_LICENSE_USAGE_PASSWORD" =~ ^[A-Za-z0-9_-]+$ ]] || {
+    echo "kafka-start: SCRAM_LICENSE_USAGE_PASSWORD must be letters, digits, '-' or '_'" >&2
+    exit 1
+  }
+  readers+=(--add-scram "SCRAM-SHA-512=[name=license-usage,password=$SCRAM_LICENSE_USAGE_PASSWORD]")
+fi
+/opt/kafka/bin/kafka-storage.sh format --cluster-id="$CLUSTER_ID" -c "$format" --ignore-formatted "${readers[@]}" \
   --add-scram "SCRAM-SHA-512=[name=broker,password=$SCRAM_BROKER_PASSWORD]" \
   --add-scram "SCRAM-SHA-512=[name=operator,password=$SCRAM_OPERATOR_PASSWORD]" \
   --add-scram "SCRAM-SHA-512=[name=catalog,password=$SCRAM_CATALOG_PASSWORD]" \

@@ -1,4 +1,4 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { catalogSchemas } from './catalog';
 import { contractsSchemas } from './contracts';
@@ -19,8 +19,14 @@ export const allEventSchemas: JsonSchema[] = [...catalogSchemas, ...poolSchemas,
 
 export type Validation = { ok: true } | { ok: false; error: string };
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv);
+/** The JSON Schema validator the platform uses (ajv 8, with formats), for tools and tests that check other documents too. */
+export function createAjv(options: Options = {}): Ajv {
+  const validator = new Ajv(options);
+  addFormats(validator);
+  return validator;
+}
+
+const ajv = createAjv({ allErrors: true, strict: true });
 const envelopeValidator = ajv.compile(envelopeSchema);
 const byType = new Map<string, ValidateFunction>();
 for (const schema of allEventSchemas) {

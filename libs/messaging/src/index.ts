@@ -5,3 +5,5 @@ export * from './messaging.module';
 export * from './outbox-relay';
 export * from './publisher';
 export * from './startup';
+export * from './topology';
+export * from './strimzi';

@@ -4,6 +4,7 @@ import {
   AclOperationTypes,
   AclPermissionTypes,
   AclResourceTypes,
+  ConfigResourceTypes,
   Kafka,
   logLevel,
   ResourcePatternTypes,
@@ -13,6 +14,18 @@ import {
   type LogEntry,
   type SASLOptions,
 } from 'kafkajs';
+import {
+  allAclRules,
+  DEFAULT_TOPIC_SETTINGS,
+  KAFKA_READERS,
+  KAFKA_SERVICES,
+  kafkaPrincipalOf,
+  serviceAclRules,
+  topicPolicyOf,
+  type AclRule,
+  type TopicPolicy,
+  type TopicSettings,
+} from './topology';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
@@ -60,85 +73,170 @@ export function createKafka(
 /** The topic a context publishes to, with the deployment's prefix. */
 export const topicName = (settings: Pick<KafkaSettings, 'topicPrefix'>, context: Context): string => settings.topicPrefix + topicOf(context);
 
-/**
- * Creates each topic and its `.dlq` twin when missing; a second call changes nothing. Instances
- * starting together race to create the same topics, and the loser's create can fail while the
- * winner's leaders are being elected: it looks again, a few times, before giving up.
- */
-export async function ensureTopics(admin: Admin, topics: string[], partitions: number, attempts = 5): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const existing = new Set(await admin.listTopics());
-    const wanted: ITopicConfig[] = [...new Set(topics.flatMap((topic) => [topic, dlqTopicOf(topic)]))]
-      .filter((topic) => !existing.has(topic))
-      .map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 }));
-    if (wanted.length === 0) return;
-    try {
-      await admin.createTopics({ topics: wanted, waitForLeaders: true });
-      return;
-    } catch (error) {
-      if ((error as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return;
-      if (attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-    }
+/** What start-up did to the topics it checked. */
+export interface TopicsReport {
+  created: string[];
+  corrected: { topic: string; before: Record<string, string | undefined>; after: Record<string, string> }[];
+}
+
+/** A topic that start-up cannot bring to its declared policy: the service must not start on it. */
+export class TopicPolicyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TopicPolicyError';
   }
 }
 
-/**
- * The contexts whose topics each service reads besides its own (DESIGN.md §3). The brokers'
- * ACLs are built from it: a consumer of a topic missing here is refused by the broker.
- */
-export const KAFKA_READS: Readonly<Record<Context, readonly Context[]>> = {
-  catalog: [],
-  pool: ['catalog', 'contracts', 'points'],
-  contracts: ['catalog', 'pool', 'points'],
-  points: ['catalog', 'pool'],
-};
-
-/** Each service's Kafka principal is named after it. */
-export const kafkaPrincipalOf = (service: Context): string => `User:${service}`;
-
-/**
- * What a service's principal may do under a topic prefix, and nothing more: write its own topic;
- * read its own topic and those of the contexts it consumes, and write their `.dlq` twins (the
- * consumer dead-letters there); create and describe each of those topics (instances create the
- * topics they use at start, with the deployment's partition count); use the consumer groups named
- * after it (`<prefix><service>` and `<prefix><service>-…`); write idempotently. The operator
- * principal is a super user of the brokers and needs no ACL.
- */
-export function serviceAcls(service: Context, prefix: string): AclEntry[] {
-  const own = prefix + topicOf(service);
-  const read = [own, ...KAFKA_READS[service].map((context) => prefix + topicOf(context))];
-  const principal = kafkaPrincipalOf(service);
-  const allow = (
-    resourceType: AclResourceTypes,
-    resourceName: string,
-    operation: AclOperationTypes,
-    resourcePatternType = ResourcePatternTypes.LITERAL,
-  ): AclEntry => ({ resourceType, resourceName, resourcePatternType, principal, host: '*', operation, permissionType: AclPermissionTypes.ALLOW });
-  const topics = [...read, ...read.map(dlqTopicOf)];
-  return [
-    allow(AclResourceTypes.TOPIC, own, AclOperationTypes.WRITE),
-    ...read.map((topic) => allow(AclResourceTypes.TOPIC, topic, AclOperationTypes.READ)),
-    ...read.map((topic) => allow(AclResourceTypes.TOPIC, dlqTopicOf(topic), AclOperationTypes.WRITE)),
-    ...topics.flatMap((topic) =>
-      [AclOperationTypes.CREATE, AclOperationTypes.DESCRIBE].map((operation) => allow(AclResourceTypes.TOPIC, topic, operation)),
-    ),
-    allow(AclResourceTypes.GROUP, prefix + service, AclOperationTypes.READ),
-    allow(AclResourceTypes.GROUP, `${prefix}${service}-`, AclOperationTypes.READ, ResourcePatternTypes.PREFIXED),
-    allow(AclResourceTypes.CLUSTER, 'kafka-cluster', AclOperationTypes.IDEMPOTENT_WRITE),
-  ];
+export interface EnsureTopicsOptions {
+  /**
+   * The context whose topics this caller owns (the service's own): their settings are corrected
+   * when they drifted and their partition count checked. Other topics are only created when
+   * missing (with their full declared policy): the owner judges them when it starts.
+   */
+  owner?: Context;
+  attempts?: number;
 }
 
-export const KAFKA_SERVICES: readonly Context[] = ['catalog', 'pool', 'contracts', 'points'];
+/**
+ * Brings topics to their declared policy (topology.ts): creates each topic and its `.dlq` twin
+ * when missing, with its partitions and settings; for the owner's topics, corrects a setting that
+ * drifted (another value than declared, e.g. the broker's 7-day default retention) and refuses
+ * (TopicPolicyError) a topic with fewer partitions than declared, which it cannot correct without
+ * moving keys to other partitions. A second call changes nothing. Instances starting together race
+ * to create the same topics, and the loser's create can fail while the winner's leaders are being
+ * elected: it looks again, a few times, before giving up.
+ */
+export async function ensureTopics(
+  admin: Admin,
+  topics: string[],
+  settings: number | Partial<TopicSettings>,
+  options: EnsureTopicsOptions = {},
+): Promise<TopicsReport> {
+  const declared: TopicSettings = { ...DEFAULT_TOPIC_SETTINGS, ...(typeof settings === 'number' ? { topicPartitions: settings } : settings) };
+  const names = [...new Set(topics.flatMap((topic) => [topic, dlqTopicOf(topic)]))];
+  const policyOf = (topic: string): TopicPolicy => {
+    const policy = topicPolicyOf(topic, declared);
+    if (!policy) throw new TopicPolicyError(`topic ${topic} is not declared in libs/messaging topology.ts`);
+    return policy;
+  };
+  const report: TopicsReport = { created: [], corrected: [] };
+  for (let attempt = 1; ; attempt++) {
+    const existing = new Set(await admin.listTopics());
+    const wanted: ITopicConfig[] = names
+      .filter((topic) => !existing.has(topic))
+      .map((topic) => {
+        const policy = policyOf(topic);
+        return {
+          topic,
+          numPartitions: policy.partitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(policy.config).map(([name, value]) => ({ name, value })),
+        };
+      });
+    if (wanted.length === 0) break;
+    try {
+      await admin.createTopics({ topics: wanted, waitForLeaders: true });
+      report.created.push(...wanted.map((t) => t.topic));
+      break;
+    } catch (error) {
+      if ((error as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') break;
+      if (attempt >= (options.attempts ?? 5)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+  const owned = names.filter((topic) => options.owner !== undefined && policyOf(topic).context === options.owner && !report.created.includes(topic));
+  if (owned.length > 0)
+    report.corrected = await correctTopics(
+      admin,
+      owned.map((topic) => ({ topic, policy: policyOf(topic) })),
+    );
+  return report;
+}
 
-/** Grants every service's ACLs under a topic prefix (`admin` signs in as the operator). Idempotent. */
+/**
+ * Checks existing topics against their policies: partitions first (fewer than declared is
+ * refused), then settings, corrected in one AlterConfigs per topic. AlterConfigs replaces every
+ * dynamic setting of a topic, so the topic's other overrides (a segment size, Strimzi's
+ * min.insync.replicas) are sent back with the corrected ones.
+ */
+async function correctTopics(admin: Admin, topics: { topic: string; policy: TopicPolicy }[]): Promise<TopicsReport['corrected']> {
+  const metadata = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+  for (const { topic, policy } of topics) {
+    const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+    if (partitions < policy.partitions) {
+      throw new TopicPolicyError(
+        `topic ${topic} has ${partitions} partitions, fewer than the ${policy.partitions} declared (KAFKA_TOPIC_PARTITIONS): ` +
+          `start-up will not add partitions, because keys would move to other partitions and lose their order. ` +
+          `Add them with kafka-topics.sh --alter --partitions ${policy.partitions} while producers are quiet, or declare ${partitions} (docs/runbook.md, Topics)`,
+      );
+    }
+  }
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map(({ topic }) => ({ type: ConfigResourceTypes.TOPIC, name: topic })),
+  });
+  const corrected: TopicsReport['corrected'] = [];
+  for (const { topic, policy } of topics) {
+    const entries = described.resources.find((r) => r.resourceName === topic)?.configEntries ?? [];
+    const current = new Map(entries.map((e) => [e.configName, e.configValue]));
+    const drifted = Object.entries(policy.config).filter(([name, value]) => current.get(name) !== value);
+    if (drifted.length === 0) continue;
+    // configSource 1: set on the topic itself (DYNAMIC_TOPIC_CONFIG); the rest are broker defaults.
+    const overrides = Object.fromEntries(entries.filter((e) => e.configSource === 1).map((e) => [e.configName, e.configValue]));
+    const after = { ...overrides, ...policy.config };
+    try {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: Object.entries(after).map(([name, value]) => ({ name, value })) }],
+      });
+    } catch (error) {
+      throw new TopicPolicyError(
+        `topic ${topic} has ${drifted.map(([name]) => `${name}=${current.get(name)}`).join(', ')} where ${drifted.map(([n, v]) => `${n}=${v}`).join(', ')} is declared, and correcting it failed: ${(error as Error).message}`,
+      );
+    }
+    corrected.push({ topic, before: Object.fromEntries(drifted.map(([name]) => [name, current.get(name)])), after: Object.fromEntries(drifted) });
+  }
+  return corrected;
+}
+
+const ACL_RESOURCES: Record<AclRule['resource'], AclResourceTypes> = {
+  topic: AclResourceTypes.TOPIC,
+  group: AclResourceTypes.GROUP,
+  cluster: AclResourceTypes.CLUSTER,
+};
+const ACL_OPERATIONS: Record<AclRule['operation'], AclOperationTypes> = {
+  Read: AclOperationTypes.READ,
+  Write: AclOperationTypes.WRITE,
+  Create: AclOperationTypes.CREATE,
+  Describe: AclOperationTypes.DESCRIBE,
+  DescribeConfigs: AclOperationTypes.DESCRIBE_CONFIGS,
+  AlterConfigs: AclOperationTypes.ALTER_CONFIGS,
+  IdempotentWrite: AclOperationTypes.IDEMPOTENT_WRITE,
+};
+
+/** A principal's rules (topology.ts) as the brokers' ACL entries. */
+const aclEntries = (user: string, rules: AclRule[]): AclEntry[] =>
+  rules.map((rule) => ({
+    resourceType: ACL_RESOURCES[rule.resource],
+    resourceName: rule.name,
+    resourcePatternType: rule.pattern === 'prefix' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+    principal: kafkaPrincipalOf(user),
+    host: '*',
+    operation: ACL_OPERATIONS[rule.operation],
+    permissionType: AclPermissionTypes.ALLOW,
+  }));
+
+/** A service's ACL entries under a topic prefix (topology.ts, serviceAclRules). */
+export const serviceAcls = (service: Context, prefix: string): AclEntry[] => aclEntries(service, serviceAclRules(service, prefix));
+
+/** Grants every service's and reader's ACLs under a topic prefix (`admin` signs in as the operator). Idempotent. */
 export async function grantServiceAcls(admin: Admin, prefix: string): Promise<void> {
-  await admin.createAcls({ acl: KAFKA_SERVICES.flatMap((service) => serviceAcls(service, prefix)) });
+  await admin.createAcls({ acl: allAclRules(prefix).flatMap(({ user, rules }) => aclEntries(user, rules)) });
 }
 
 /**
  * Provisioning step of a deployment (`npm start`, the compose and Kubernetes init jobs): grants the
- * services' ACLs under KAFKA_TOPIC_PREFIX, signed in with KAFKA_SASL_USERNAME/PASSWORD (the operator).
+ * services' and readers' ACLs under KAFKA_TOPIC_PREFIX, signed in with KAFKA_SASL_USERNAME/PASSWORD (the operator).
  */
 export async function provisionKafkaAcls(env: Record<string, string | undefined> = process.env): Promise<void> {
   const connection = loadConfig((reader) => {
@@ -151,7 +249,10 @@ export async function provisionKafkaAcls(env: Record<string, string | undefined>
   await admin.connect();
   try {
     await grantServiceAcls(admin, connection.topicPrefix);
-    logger.info({ prefix: connection.topicPrefix, services: KAFKA_SERVICES }, 'Kafka ACLs of the services granted');
+    logger.info(
+      { prefix: connection.topicPrefix, services: KAFKA_SERVICES, readers: Object.keys(KAFKA_READERS) },
+      'Kafka ACLs of the services and readers granted',
+    );
   } finally {
     await admin.disconnect();
   }

@@ -4,13 +4,24 @@ import { Global, Injectable, Module, type OnApplicationShutdown, type OnModuleIn
 import { Kafka, type Admin } from 'kafkajs';
 import { CloudEventsTransport } from './cloud-events.transport';
 import { ConsumerGroups } from './consumer-groups';
-import { createKafka, ensureTopics, topicName } from './kafka';
+import { createKafka, ensureTopics, topicName, type TopicsReport } from './kafka';
 import { OutboxRelay } from './outbox-relay';
 import { retryWhileRetriable } from './startup';
 import { EventPublisher } from './publisher';
 
+/** The deployment's topic policy settings (topology.ts). */
+const topicSettings = (config: PlatformConfig) => ({ topicPartitions: config.topicPartitions, eventsRetentionMs: config.eventsRetentionMs });
+
+/** One log line per topic start-up created or corrected. */
+function logTopics(log: Logger, report: TopicsReport): void {
+  if (report.created.length > 0) log.info({ topics: report.created }, 'created the topics with their declared policy');
+  for (const { topic, before, after } of report.corrected)
+    log.warn({ topic, before, after }, 'corrected a topic whose settings drifted from its declared policy');
+}
+
 /**
- * Opens the Kafka connections, creates the service's own topic, and closes them: the relay
+ * Opens the Kafka connections, brings the service's own topics to their declared policy
+ * (topology.ts: created, drift corrected, too few partitions refused), and closes them: the relay
  * finishes its flushes (stopping it twice is harmless) before the producer it uses disconnects.
  */
 @Injectable()
@@ -39,7 +50,8 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
       'creating the service topic',
       async () => {
         await admin.connect();
-        await ensureTopics(admin, [topicName(this.config, this.config.service as Context)], this.config.topicPartitions);
+        const service = this.config.service as Context;
+        logTopics(log, await ensureTopics(admin, [topicName(this.config, service)], topicSettings(this.config), { owner: service }));
       },
       log,
     );
@@ -106,7 +118,8 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
               async () => {
                 await admin.connect();
                 try {
-                  await ensureTopics(admin, topics, config.topicPartitions);
+                  const report = await ensureTopics(admin, topics, topicSettings(config), { owner: config.service as Context });
+                  logTopics(logger.child({ component: 'kafka-start' }), report);
                 } finally {
                   await admin.disconnect();
                 }

@@ -121,6 +121,8 @@ export interface PlatformConfig extends KafkaConnection {
   port: number;
   logLevel: string;
   topicPartitions: number;
+  /** Retention of the `<context>.events` topics other than the compacted catalog's (-1: forever). */
+  eventsRetentionMs: number;
   mongoUrl: string;
   mongoDatabase: string;
   redisUrl: string;
@@ -147,6 +149,13 @@ export interface PlatformConfig extends KafkaConnection {
   auth: { secret?: string; jwksUrl?: string; issuer: string; audience: string; maxLifetimeSeconds: number };
 }
 
+function eventsRetention(env: EnvReader): number {
+  const value = env.int('KAFKA_EVENTS_RETENTION_MS', { default: -1, min: -1 });
+  if (value !== -1 && value < 24 * 3600 * 1000)
+    env.problems.push(`KAFKA_EVENTS_RETENTION_MS must be -1 (forever) or at least 86400000 (a day), got ${value}`);
+  return value;
+}
+
 export function readPlatformConfig(env: EnvReader, service: string, defaultPort: number): PlatformConfig {
   const secret = env.optional('AUTH_JWT_SECRET');
   const jwksUrl = env.optional('AUTH_JWKS_URL');
@@ -167,6 +176,8 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     ...kafka,
     topicPartitions: env.int('KAFKA_TOPIC_PARTITIONS', { default: 6, min: 1, max: 1000 }),
+    // -1 keeps the history forever; otherwise at least a day (a shorter one would lose saga answers).
+    eventsRetentionMs: eventsRetention(env),
     mongoUrl: env.string('MONGO_URL', { pattern: /^mongodb(\+srv)?:\/\// }),
     mongoDatabase: env.string('MONGO_DATABASE', { default: service, pattern: /^[a-zA-Z0-9_-]{1,60}$/ }),
     redisUrl: env.string('REDIS_URL', { pattern: /^rediss?:\/\// }),
