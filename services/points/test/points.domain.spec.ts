@@ -286,6 +286,17 @@ describe('M4 monthly renewal', () => {
     expectValid(change.events);
   });
 
+  it('stamps its events with the platform clock: the envelope time is ctx.now, not the system clock', () => {
+    // The platform clock years ahead of the system clock, as after `clock advance`.
+    const first = new Date('2031-02-01T00:00:05Z');
+    const change = applied(renewMonthly(holder(20), '2031-02', priceOf, { ...ctx(9, first), causationId: 'job-1' }));
+    expect(change.events.map((e) => e.type)).toEqual([PointsEvents.monthlyRenewed, PointsEvents.monthlyLapsed]);
+    for (const event of change.events.map(createEvent)) {
+      expect(event).toMatchObject({ time: first.toISOString(), subject: 'p-1', partnerid: 'p-1', correlationid: 'corr-1', causationid: 'job-1' });
+    }
+    expectValid(change.events);
+  });
+
   it('is safe to run twice for the same month: the second run finds nothing due', () => {
     const renewed = applied(renewMonthly(holder(100), '2031-02', priceOf, ctx())).state;
     expect(renewMonthly(renewed, '2031-02', priceOf, ctx())).toEqual({

@@ -1,7 +1,7 @@
 import { refuse, type Decision, type Refusal } from '@licensing/domain';
-import { PointsEvents, type EventDraft, type MonthlyReleasedV1 } from '@licensing/events';
+import { PointsEvents, type MonthlyReleasedV1 } from '@licensing/events';
 import { monthOf, MONTHLY_TERM, nextMonth, PointsCodes, SETTLED_RELEASES_KEPT } from './points.rules';
-import { addHoldings, type ChangeContext, type Holding, type Wallet } from './wallet.aggregate';
+import { addHoldings, draft, type ChangeContext, type Holding, type Wallet } from './wallet.aggregate';
 
 export type ReleaseStatus = 'pending' | 'released' | 'refused';
 
@@ -115,15 +115,7 @@ export function releaseMonthly(
     releasedAt: at,
     walletVersion: ctx.version,
   };
-  const event: EventDraft<MonthlyReleasedV1> = {
-    type: PointsEvents.monthlyReleased,
-    subject: partnerId,
-    partnerId,
-    data,
-    correlationId: ctx.correlationId,
-    time: ctx.now,
-  };
-  return { state: next, events: [event], result: release };
+  return { state: next, events: [draft(next, PointsEvents.monthlyReleased, data, ctx)], result: release };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Decision } from '@licensing/domain';
 import { PointsEvents, type EventDraft, type LapseReason, type MonthlyLapsedV1, type MonthlyRenewedV1, type PointsLine } from '@licensing/events';
 import { MONTHLY_TERM, nextMonth, RENEWED_MONTHS_KEPT } from './points.rules';
-import { addHoldings, type ChangeContext, type Holding, type Wallet } from './wallet.aggregate';
+import { addHoldings, draft, type ChangeContext, type Holding, type Wallet } from './wallet.aggregate';
 
 export interface RenewalResult {
   renewed: PointsLine[];
@@ -83,7 +83,6 @@ export function renewMonthly(
   };
   const renewalId = `renewal:${month}`;
   const events: EventDraft[] = [];
-  const base = { subject: wallet.partnerId, partnerId: wallet.partnerId, ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}) };
   if (result.renewed.length > 0) {
     const data: MonthlyRenewedV1 = {
       partnerId: wallet.partnerId,
@@ -95,7 +94,7 @@ export function renewMonthly(
       walletVersion: ctx.version,
       renewedAt: at,
     };
-    events.push({ ...base, type: PointsEvents.monthlyRenewed, data });
+    events.push(draft(wallet, PointsEvents.monthlyRenewed, data, ctx));
   }
   if (result.lapsed.length > 0) {
     const data: MonthlyLapsedV1 = {
@@ -105,7 +104,7 @@ export function renewMonthly(
       lapsedAt: at,
       renewalId,
     };
-    events.push({ ...base, type: PointsEvents.monthlyLapsed, data });
+    events.push(draft(wallet, PointsEvents.monthlyLapsed, data, ctx));
   }
   return { state: next, events, result };
 }

@@ -73,7 +73,8 @@ export interface ChangeContext {
 
 const unchanged = <R>(result: R): Decision<Wallet, R> => ({ result });
 
-const draft = <T>(wallet: Wallet, type: string, data: T, ctx: ChangeContext, correlationId = ctx.correlationId): EventDraft<T> => ({
+/** A wallet event's draft: every points event is built here, stamped with the platform clock (ctx.now). */
+export const draft = <T>(wallet: Wallet, type: string, data: T, ctx: ChangeContext, correlationId = ctx.correlationId): EventDraft<T> => ({
   type,
   subject: wallet.partnerId,
   partnerId: wallet.partnerId,
