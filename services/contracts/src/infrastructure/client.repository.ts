@@ -2,7 +2,7 @@ import { isRefusal, type Decision, type Refusal } from '@licensing/domain';
 import type { CloudEvent } from '@licensing/events';
 import { OutboxRelay } from '@licensing/messaging';
 import { AggregateRepository, aggregateSchema, type AggregateDocument, type Outcome } from '@licensing/persistence';
-import { InjectConfig, InjectLogger, type Clock, type Logger } from '@licensing/platform';
+import { InjectConfig, InjectLogger, orThrow, type Clock, type Logger } from '@licensing/platform';
 import { Deadlines, jobIdOf } from '@licensing/service-kit';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
@@ -34,7 +34,7 @@ export interface Cause {
   causationId?: string;
 }
 
-export const causeOf = (event: CloudEvent): Cause => ({ correlationId: event.correlationid, causationId: event.id });
+const causeOf = (event: CloudEvent): Cause => ({ correlationId: event.correlationid, causationId: event.id });
 
 export interface ClientRef {
   partnerId: string;
@@ -96,6 +96,34 @@ export class ClientRepository extends AggregateRepository<Client> {
     const due = outcome.state?.nextDueOn ?? null;
     if (!outcome.duplicate && outcome.state && due !== null && due !== dueBefore) await this.remindDue(outcome.state, due);
     return outcome;
+  }
+
+  /**
+   * The change an event asks of one client, at most once per event id (a redelivery finds it `duplicate`), its events caused by
+   * the event; `absent` is the result when there is no such client.
+   */
+  decideOnEvent<R>(
+    event: CloudEvent,
+    id: string,
+    clock: Clock,
+    absent: R,
+    decide: (client: Client, ctx: ChangeContext) => Decision<Client, R>,
+  ): Promise<Outcome<Client, R>> {
+    return this.decide(id, clock, causeOf(event), (client, ctx) => (client ? decide(client, ctx) : { result: absent }), event.id);
+  }
+
+  /**
+   * A command on one client, saved as {@link decide} saves it: a refusal writes nothing and is thrown as the error the edge
+   * answers with; otherwise the result, the client as saved and its version.
+   */
+  async decideOrThrow<R>(
+    id: string,
+    clock: Clock,
+    cause: Cause,
+    decide: (client: Client | null, ctx: ChangeContext) => Decision<Client, R> | Refusal,
+  ): Promise<{ result: R; client: Client; version: number }> {
+    const outcome = await this.decide(id, clock, cause, (client, ctx) => refusalAsResult(decide(client, ctx)));
+    return { result: orThrow(outcome.result), client: outcome.state as Client, version: outcome.version };
   }
 
   /** A reminder to look at the client on the day something falls due; the sweep finds it if the reminder is lost (DESIGN §4). */

@@ -3,7 +3,7 @@ import { InjectClock, type Clock, type Logger } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { activateAssignment, clientKey, type ActivationResult } from '../../domain/client.aggregate';
 import { SAGAS } from '../../domain/client.sagas';
-import { causeOf, ClientRepository } from '../../infrastructure/client.repository';
+import { ClientRepository } from '../../infrastructure/client.repository';
 
 /**
  * C2, the saga's second step: the pool reserved every line, so the contracts start, unless the
@@ -24,12 +24,12 @@ export class ActivateAssignmentHandler {
       logger.error({ assignmentId }, 'the pool reserved licenses for an assignment no client asked for');
       return;
     }
-    const outcome = await this.clients.decide<ActivationResult | { outcome: 'no-client' }>(
+    const outcome = await this.clients.decideOnEvent<ActivationResult | { outcome: 'no-client' }>(
+      event,
       clientKey(partnerId, clientId),
       this.clock,
-      causeOf(event),
-      (client, ctx) => (client ? activateAssignment(client, assignmentId, ctx, SAGAS) : { result: { outcome: 'no-client' } }),
-      event.id,
+      { outcome: 'no-client' },
+      (client, ctx) => activateAssignment(client, assignmentId, ctx, SAGAS),
     );
     if (outcome.duplicate) return;
     const { result } = outcome;

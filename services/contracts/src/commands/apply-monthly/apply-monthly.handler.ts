@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { clientKey } from '../../domain/client.aggregate';
 import { lapseCandidates, lapseMonthly, pickLapsed, renewMonthly } from '../../domain/client.monthly';
 import { formatDay } from '../../domain/dates';
-import { causeOf, ClientRepository } from '../../infrastructure/client.repository';
+import { ClientRepository } from '../../infrastructure/client.repository';
 
 /**
  * M4 as the contracts see it: monthly contracts run to the next 1st when points renew their
@@ -24,12 +24,8 @@ export class ApplyMonthlyHandler {
     const skus = [...new Set(lines.map((l) => l.sku))];
     let renewed = 0;
     for (const { clientId } of await this.clients.withMonthly(partnerId, skus)) {
-      const outcome = await this.clients.decide<string[]>(
-        clientKey(partnerId, clientId),
-        this.clock,
-        causeOf(event),
-        (client, ctx) => (client ? renewMonthly(client, month, skus, renewalId, ctx) : { result: [] }),
-        event.id,
+      const outcome = await this.clients.decideOnEvent<string[]>(event, clientKey(partnerId, clientId), this.clock, [], (client, ctx) =>
+        renewMonthly(client, month, skus, renewalId, ctx),
       );
       if (!outcome.duplicate) renewed += outcome.result.length;
     }
@@ -57,12 +53,8 @@ export class ApplyMonthlyHandler {
     );
     let lapsed = 0;
     for (const clientId of byClient) {
-      const outcome = await this.clients.decide<string[]>(
-        clientKey(partnerId, clientId),
-        this.clock,
-        causeOf(event),
-        (client, ctx) => (client ? lapseMonthly(client, event.id, month, picks, ctx) : { result: [] }),
-        event.id,
+      const outcome = await this.clients.decideOnEvent<string[]>(event, clientKey(partnerId, clientId), this.clock, [], (client, ctx) =>
+        lapseMonthly(client, event.id, month, picks, ctx),
       );
       if (!outcome.duplicate) lapsed += outcome.result.length;
     }

@@ -2,7 +2,7 @@ import type { CloudEvent, CommitRejectedV1 } from '@licensing/events';
 import { InjectClock, type Clock, type Logger } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { cancelUnbackedContracts, clientKey } from '../../domain/client.aggregate';
-import { causeOf, ClientRepository } from '../../infrastructure/client.repository';
+import { ClientRepository } from '../../infrastructure/client.repository';
 
 /**
  * DESIGN §5: an activation the pool could not back (its reservation was released and the stock
@@ -23,12 +23,8 @@ export class CancelUnbackedContractsHandler {
       logger.error({ assignmentId, contractIds, code }, 'the pool could not back contracts of an assignment no client holds');
       return;
     }
-    const outcome = await this.clients.decide<string[]>(
-      clientKey(partnerId, clientId),
-      this.clock,
-      causeOf(event),
-      (client, ctx) => (client ? cancelUnbackedContracts(client, assignmentId, contractIds, { code, reason }, ctx) : { result: [] }),
-      event.id,
+    const outcome = await this.clients.decideOnEvent<string[]>(event, clientKey(partnerId, clientId), this.clock, [], (client, ctx) =>
+      cancelUnbackedContracts(client, assignmentId, contractIds, { code, reason }, ctx),
     );
     if (!outcome.duplicate && outcome.result.length > 0) {
       logger.warn(

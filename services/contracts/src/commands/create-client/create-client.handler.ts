@@ -1,8 +1,8 @@
-import { InjectClock, orThrow, type Clock } from '@licensing/platform';
+import { InjectClock, type Clock } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { clientKey, createClient } from '../../domain/client.aggregate';
 import { clientView } from '../../contracts.views';
-import { ClientRepository, refusalAsResult } from '../../infrastructure/client.repository';
+import { ClientRepository } from '../../infrastructure/client.repository';
 
 /** A partner registers a client, once per client id. */
 @Injectable()
@@ -13,9 +13,9 @@ export class CreateClientHandler {
   ) {}
 
   async execute(partnerId: string, clientId: string, name: string, correlationId: string): Promise<ReturnType<typeof clientView>> {
-    const outcome = await this.clients.decide(clientKey(partnerId, clientId), this.clock, { correlationId }, (existing, ctx) =>
-      refusalAsResult(createClient(existing, partnerId, clientId, name, ctx)),
+    const { result, version } = await this.clients.decideOrThrow(clientKey(partnerId, clientId), this.clock, { correlationId }, (existing, ctx) =>
+      createClient(existing, partnerId, clientId, name, ctx),
     );
-    return clientView(orThrow(outcome.result), outcome.version, this.clock());
+    return clientView(result, version, this.clock());
   }
 }

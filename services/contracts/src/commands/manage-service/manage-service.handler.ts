@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Decision, Refusal } from '@licensing/domain';
 import { CatalogCopy } from '@licensing/catalog-copy';
 import type { ManagementModel } from '@licensing/events';
 import { InjectClock, orThrow, type Clock } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
-import { clientKey, type ChangeContext, type Client } from '../../domain/client.aggregate';
+import { clientKey, type Client } from '../../domain/client.aggregate';
 import {
   cancelContract,
   groupService,
@@ -14,7 +13,7 @@ import {
   type CancellationView,
   type GroupingView,
 } from '../../domain/client.services';
-import { ClientRepository, refusalAsResult } from '../../infrastructure/client.repository';
+import { ClientRepository } from '../../infrastructure/client.repository';
 import { skuLookup } from '../../infrastructure/sku-lookup';
 
 /** C5, C6 and the service's settings: one client write each, or a dry run that writes nothing. */
@@ -26,18 +25,6 @@ export class ManageServiceHandler {
     @InjectClock() private readonly clock: Clock,
   ) {}
 
-  private async write<R>(
-    partnerId: string,
-    clientId: string,
-    correlationId: string,
-    decide: (client: Client | null, ctx: ChangeContext) => Decision<Client, R> | Refusal,
-  ): Promise<{ result: R; client: Client; version: number }> {
-    const outcome = await this.clients.decide(clientKey(partnerId, clientId), this.clock, { correlationId }, (client, ctx) =>
-      refusalAsResult(decide(client, ctx)),
-    );
-    return { result: orThrow(outcome.result), client: outcome.state as Client, version: outcome.version };
-  }
-
   private async read(partnerId: string, clientId: string): Promise<Client | null> {
     return (await this.clients.get(partnerId, clientId))?.state ?? null;
   }
@@ -45,14 +32,20 @@ export class ManageServiceHandler {
   /** C5: cancels a contract, or answers exactly what it would credit. */
   async cancel(partnerId: string, clientId: string, contractId: string, dryRun: boolean, correlationId: string): Promise<CancellationView> {
     if (dryRun) return orThrow(previewCancellation(await this.read(partnerId, clientId), contractId, { now: this.clock() }));
-    return (await this.write(partnerId, clientId, correlationId, (client, ctx) => cancelContract(client, contractId, ctx))).result;
+    const { result } = await this.clients.decideOrThrow(clientKey(partnerId, clientId), this.clock, { correlationId }, (client, ctx) =>
+      cancelContract(client, contractId, ctx),
+    );
+    return result;
   }
 
   /** C6: groups the service's contracts, or answers the end date the group would get. */
   async group(partnerId: string, clientId: string, sku: string, dryRun: boolean, correlationId: string): Promise<GroupingView> {
     const contractId = randomUUID();
     if (dryRun) return orThrow(previewGrouping(await this.read(partnerId, clientId), sku, contractId, { now: this.clock() }));
-    return (await this.write(partnerId, clientId, correlationId, (client, ctx) => groupService(client, sku, contractId, ctx))).result;
+    const { result } = await this.clients.decideOrThrow(clientKey(partnerId, clientId), this.clock, { correlationId }, (client, ctx) =>
+      groupService(client, sku, contractId, ctx),
+    );
+    return result;
   }
 
   /** Auto-renew and the management model (only one the product allows). */
@@ -64,7 +57,7 @@ export class ManageServiceHandler {
     correlationId: string,
   ): Promise<{ client: Client; version: number }> {
     const lookup = await skuLookup(this.catalog, [sku]);
-    const { client, version } = await this.write(partnerId, clientId, correlationId, (current, ctx) =>
+    const { client, version } = await this.clients.decideOrThrow(clientKey(partnerId, clientId), this.clock, { correlationId }, (current, ctx) =>
       updateService(current, sku, patch, lookup, ctx),
     );
     return { client, version };

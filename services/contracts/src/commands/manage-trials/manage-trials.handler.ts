@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CatalogCopy } from '@licensing/catalog-copy';
-import { InjectClock, orThrow, type Clock } from '@licensing/platform';
+import { InjectClock, type Clock } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { clientKey } from '../../domain/client.aggregate';
 import { extendTrialOf, startTrialOf } from '../../domain/client.trials';
 import type { Contract } from '../../domain/contract.rules';
-import { ClientRepository, refusalAsResult } from '../../infrastructure/client.repository';
+import { ClientRepository } from '../../infrastructure/client.repository';
 import { skuLookup } from '../../infrastructure/sku-lookup';
 
 export interface TrialView {
@@ -38,16 +38,16 @@ export class ManageTrialsHandler {
   async start(partnerId: string, clientId: string, sku: string, correlationId: string): Promise<TrialView> {
     const lookup = await skuLookup(this.catalog, [sku]);
     const contractId = randomUUID();
-    const outcome = await this.clients.decide(clientKey(partnerId, clientId), this.clock, { correlationId }, (client, ctx) =>
-      refusalAsResult(startTrialOf(client, sku, contractId, lookup, ctx)),
+    const { result } = await this.clients.decideOrThrow(clientKey(partnerId, clientId), this.clock, { correlationId }, (client, ctx) =>
+      startTrialOf(client, sku, contractId, lookup, ctx),
     );
-    return trialView(orThrow(outcome.result));
+    return trialView(result);
   }
 
   async extend(partnerId: string, clientId: string, sku: string, correlationId: string): Promise<TrialView> {
-    const outcome = await this.clients.decide(clientKey(partnerId, clientId), this.clock, { correlationId }, (client, ctx) =>
-      refusalAsResult(extendTrialOf(client, sku, ctx)),
+    const { result } = await this.clients.decideOrThrow(clientKey(partnerId, clientId), this.clock, { correlationId }, (client, ctx) =>
+      extendTrialOf(client, sku, ctx),
     );
-    return trialView(orThrow(outcome.result));
+    return trialView(result);
   }
 }

@@ -3,7 +3,7 @@ import { InjectClock, type Clock, type Logger } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { clientKey, rejectAssignment, type SettleResult } from '../../domain/client.aggregate';
 import { SAGAS } from '../../domain/client.sagas';
-import { causeOf, ClientRepository } from '../../infrastructure/client.repository';
+import { ClientRepository } from '../../infrastructure/client.repository';
 
 /** The pool could not reserve every line: the saga ends with the pool's code (e.g. POOL.INSUFFICIENT_STOCK). */
 @Injectable()
@@ -20,12 +20,8 @@ export class RejectAssignmentHandler {
       logger.warn({ assignmentId, code }, 'the pool refused an assignment no client asked for');
       return;
     }
-    const outcome = await this.clients.decide<SettleResult>(
-      clientKey(partnerId, clientId),
-      this.clock,
-      causeOf(event),
-      (client, ctx) => (client ? rejectAssignment(client, assignmentId, { code, reason }, ctx, SAGAS) : { result: 'unknown' }),
-      event.id,
+    const outcome = await this.clients.decideOnEvent<SettleResult>(event, clientKey(partnerId, clientId), this.clock, 'unknown', (client, ctx) =>
+      rejectAssignment(client, assignmentId, { code, reason }, ctx, SAGAS),
     );
     if (!outcome.duplicate) logger.info({ assignmentId, clientId, code, result: outcome.result }, 'the pool refused the licenses of an assignment');
   }
