@@ -4,6 +4,9 @@ import type { TestKafkaEnv } from './kafka-probe';
 
 export interface TappedMessage {
   topic: string;
+  partition: number;
+  /** Its offset in the partition (a string, as kafkajs gives it): how far a tap has read. */
+  offset: string;
   key: string | null;
   value: string | null;
   headers: Record<string, string>;
@@ -40,7 +43,7 @@ export class EventTap {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ topic, message }) => {
+      eachMessage: async ({ topic, partition, message }) => {
         const value = message.value?.toString('utf8') ?? null;
         let json: unknown;
         try {
@@ -48,7 +51,15 @@ export class EventTap {
         } catch {
           json = undefined;
         }
-        tap.messages.push({ topic, key: message.key?.toString('utf8') ?? null, value, headers: headersOf(message.headers), json });
+        tap.messages.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString('utf8') ?? null,
+          value,
+          headers: headersOf(message.headers),
+          json,
+        });
         for (const wake of tap.waiters) wake();
       },
     });

@@ -1,13 +1,19 @@
-import { TEST_JWT_SECRET } from './tokens';
+import type { InfraUrls } from './infrastructure';
 import type { uniqueNames } from './names';
+import { TEST_JWT_SECRET } from './tokens';
 
 /**
- * The environment a service under test reads, on the run's shared servers and its own names.
- * On Kafka it signs in as itself: its principal is named after the service (the default of
- * KAFKA_SASL_USERNAME), with the password the service principals share on test brokers.
+ * The environment a service under test reads, on the run's shared servers (or on `servers`, a
+ * private set of its own) and its own names. On Kafka it signs in as itself: its principal is
+ * named after the service (the default of KAFKA_SASL_USERNAME), with the password the service
+ * principals share on test brokers.
  */
-export function serviceEnv(names: ReturnType<typeof uniqueNames>, overrides: Record<string, string> = {}): Record<string, string> {
-  const { KAFKA_BROKERS, MONGO_URL, REDIS_URL, KAFKA_SERVICES_PASSWORD } = process.env;
+export function serviceEnv(
+  names: ReturnType<typeof uniqueNames>,
+  overrides: Record<string, string> = {},
+  servers: Partial<InfraUrls> = process.env,
+): Record<string, string> {
+  const { KAFKA_BROKERS, MONGO_URL, REDIS_URL, KAFKA_SERVICES_PASSWORD } = servers;
   if (!KAFKA_BROKERS || !MONGO_URL || !REDIS_URL) throw new Error('the servers are not set up: run tests through jest (global setup)');
   return {
     KAFKA_BROKERS,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, repoRoot } from './infrastructure';
 
@@ -18,7 +19,12 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static async start(name: string, env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
+  /** `logFile`: also append everything it prints to that file (kept whole, for runs longer than a test). */
+  static async start(
+    name: string,
+    env: Record<string, string>,
+    options: { readyTimeoutMs?: number; logFile?: string } = {},
+  ): Promise<ServiceProcess> {
     const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
     const child = spawn(process.execPath, ['-r', '@swc-node/register', join('services', name, 'src', 'main.ts')], {
       cwd: repoRoot,
@@ -32,6 +38,12 @@ export class ServiceProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    if (options.logFile) {
+      const log = createWriteStream(options.logFile, { flags: 'a' });
+      child.stdout?.pipe(log, { end: false });
+      child.stderr?.pipe(log, { end: false });
+      child.once('close', () => log.end());
+    }
     await service.waitReady(options.readyTimeoutMs ?? 30_000);
     return service;
   }
