@@ -29,7 +29,10 @@ export AUTH_JWT_SECRET KAFKAJS_NO_PARTITIONER_WARNING=1
 # The platform clock of this deployment can be moved forward: npm run clock -- advance 30d.
 export CLOCK_MODE="${CLOCK_MODE:-shared}"
 
-declare -A ports=([catalog]=3001 [pool]=3002 [contracts]=3003 [points]=3004)
+# Ports: CATALOG_PORT, POOL_PORT, CONTRACTS_PORT, POINTS_PORT (3001–3004 unless set).
+declare -A ports=([catalog]="${CATALOG_PORT:-3001}" [pool]="${POOL_PORT:-3002}" [contracts]="${CONTRACTS_PORT:-3003}" [points]="${POINTS_PORT:-3004}")
+export CATALOG_URL="http://127.0.0.1:${ports[catalog]}" POOL_URL="http://127.0.0.1:${ports[pool]}"
+export CONTRACTS_URL="http://127.0.0.1:${ports[contracts]}" POINTS_URL="http://127.0.0.1:${ports[points]}"
 pids=()
 names=()
 
