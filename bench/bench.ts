@@ -12,10 +12,13 @@
  * points ledgers rebuilt from their topics; (d) contracts reaching their end on one day after a
  * clock advance. Results: bench/results/latest.{json,html,txt} and a copy per date.
  */
-import { LocalInfrastructure, urlsFromEnv, caughtUp, testKafkaClient, type InfraUrls } from '@licensing/testing';
+import { caughtUp, LocalInfrastructure, repoRoot, testKafkaClient, urlsFromEnv, type InfraUrls } from '@licensing/testing';
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { measureCeilings, type Ceiling, type CeilingKey } from './lib/ceilings';
-import { Deployment } from './lib/deployment';
+import { Deployment, stopAllServices } from './lib/deployment';
 import { sweep, type Sweep } from './lib/open-loop';
 import { step } from './lib/progress';
 import { LoadSampler, row, save, table, type Results, type ScenarioRow } from './lib/report';
@@ -26,6 +29,8 @@ import { runReplay } from './scenarios/replay';
 import { runReservations } from './scenarios/reservations';
 import { assignmentSaga, exchangeSaga } from './scenarios/sagas';
 
+const run = promisify(execFile);
+
 const SCENARIOS = ['ceilings', 'a', 'b', 'c', 'd', 'e'] as const;
 type ScenarioKey = (typeof SCENARIOS)[number];
 
@@ -35,6 +40,7 @@ interface Options {
   ceilingSeconds: number;
   kafkaMessages: number;
   reservations: number;
+  reservationWindow: number;
   stepSeconds: number;
   drainSeconds: number;
   assignmentRates: number[];
@@ -52,7 +58,8 @@ const HELP = `npm run bench -- [options]
   --step-seconds=N            length of each open-loop step (default 10; quick 3)
   --assignment-rates=R,R,...  offered rates of the assignment saga, per second
   --exchange-rates=R,R,...    offered rates of the exchange saga, per second
-  --reservations=N            requests per burst of scenario (c) (default 2000)
+  --reservations=N            assignments per run of scenario (c) (default 1000; quick 100)
+  --reservation-window=N      of which at most N in flight at once (default 50)
   --partners=N                partners of the sagas (default 60)
   --clients-per-partner=N     clients each partner assigns to (default 10)
   --expiry-contracts=N        contracts that reach their end on one day, (d) (default 2000, up to 100000)
@@ -72,7 +79,8 @@ function parseOptions(argv: string[]): Options {
     console.log(HELP);
     process.exit(0);
   }
-  const known = ['quick', 'scenarios', 'step-seconds', 'assignment-rates', 'exchange-rates', 'reservations', 'partners', 'clients-per-partner'];
+  const known = ['quick', 'scenarios', 'step-seconds', 'assignment-rates', 'exchange-rates', 'reservations', 'reservation-window', 'partners'];
+  known.push('clients-per-partner');
   known.push('expiry-contracts', 'ceiling-seconds', 'kafka-messages', 'servers-from-env', 'no-save');
   for (const flag of flags.keys()) if (!known.includes(flag)) throw new Error(`unknown option --${flag}\n${HELP}`);
   const quick = flags.has('quick');
@@ -104,6 +112,7 @@ function parseOptions(argv: string[]): Options {
     ceilingSeconds: seconds('ceiling-seconds', quick ? 0.5 : 3),
     kafkaMessages: int('kafka-messages', quick ? 5000 : 60_000),
     reservations: int('reservations', quick ? 100 : 1000),
+    reservationWindow: int('reservation-window', 50, 100_000),
     stepSeconds: seconds('step-seconds', quick ? 2 : 10),
     drainSeconds: 60,
     assignmentRates: rates('assignment-rates', quick ? [10, 30] : [5, 10, 20, 40, 60, 80, 120, 160, 240]),
@@ -203,11 +212,28 @@ async function main(): Promise<void> {
   let infra: LocalInfrastructure | undefined;
   let urls: InfraUrls | undefined = options.serversFromEnv ? urlsFromEnv() : undefined;
   if (options.serversFromEnv && !urls) throw new Error('--servers-from-env: KAFKA_BROKERS, MONGO_URL and REDIS_URL must be set');
-  const deployments: Deployment[] = [];
+  const infraName = `bench-${process.pid}`;
+  const cleanUp = async (): Promise<void> => {
+    await stopAllServices();
+    if (infra) await infra.stopServers(infra.servers, true);
+    else if (!urls) {
+      await run('bash', [join(repoRoot, 'infra', 'stop.sh')], {
+        env: { ...process.env, INFRA_DIR: join(repoRoot, '.infra', infraName), INFRA_WIPE: '1' },
+      }).catch(() => undefined);
+      rmSync(join(repoRoot, '.infra', infraName), { recursive: true, force: true });
+    }
+  };
+  // Ctrl-C or a kill: the services and servers this run started go with it.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`\n${signal}: stopping the services and servers of this run`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
   try {
     if (!urls) {
       step('private servers (Kafka, Mongo-compatible server, Redis) on free ports');
-      infra = await LocalInfrastructure.start(`bench-${process.pid}`);
+      infra = await LocalInfrastructure.start(infraName);
       urls = infra.urls();
     }
     // The test helpers (serviceEnv, grants) read the servers from the environment.
@@ -244,7 +270,6 @@ async function main(): Promise<void> {
     const ceiling = (key: CeilingKey) => ceilings.find((c) => c.key === key);
     const scenarios: ScenarioRow[] = [];
     const sweeps: Results['sweeps'] = [];
-    for (const d of [poolOnly, platform]) if (d) deployments.push(d);
 
     if (poolOnly) {
       step('(c) pool reservations: one hot partner, then 60 partners (the pool alone; the bench plays the contracts service)');
@@ -252,6 +277,7 @@ async function main(): Promise<void> {
         requests: options.reservations,
         partners: [1, Math.min(60, Math.max(2, options.partners))],
         warmUp: Math.min(200, Math.ceil(options.reservations / 5)),
+        window: options.reservationWindow,
         timeoutMs: 10 * 60_000,
       });
       await poolOnly.stop();
@@ -260,7 +286,7 @@ async function main(): Promise<void> {
         scenarios.push(
           row(name, run, ceiling(partners === 1 ? 'mongoSaveHot' : 'mongoSaveSpread'), {
             count: run.requests,
-            note: `burst of ${run.requests}, reserved and committed; reservations alone ${Math.round(run.reservedPerS)}/s; latency from the burst${run.rejected ? `; ${run.rejected} rejected` : ''}`,
+            note: `${run.requests} reserved and committed, ${options.reservationWindow} in flight${run.rejected ? `; ${run.rejected} rejected` : ''}`,
           }),
         );
       }
@@ -343,8 +369,7 @@ async function main(): Promise<void> {
       console.log(`\nwritten: ${written.map((f) => f.replace(`${join(__dirname, '..')}/`, '')).join(', ')}`);
     }
   } finally {
-    await Promise.allSettled(deployments.map((d) => d.stop()));
-    if (infra) await infra.stopServers(infra.servers, true);
+    await cleanUp();
   }
 }
 

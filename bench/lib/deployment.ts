@@ -1,5 +1,13 @@
 import { bearer, grantTestAcls, ServiceProcess, serviceEnv, uniqueNames, type InfraUrls } from '@licensing/testing';
 
+/** Every service process the bench has started and not stopped, so an interrupted run stops them too. */
+const running = new Set<ServiceProcess>();
+
+export async function stopAllServices(): Promise<void> {
+  await Promise.allSettled([...running].map((service) => service.stop()));
+  running.clear();
+}
+
 export type ServiceName = 'catalog' | 'pool' | 'contracts' | 'points';
 
 export interface Answer {
@@ -34,7 +42,9 @@ export class Deployment {
           OUTBOX_SWEEP_MS: '2000',
           ...overrides,
         });
-        return [service, await ServiceProcess.start(service, env, { readyTimeoutMs: 180_000 })] as const;
+        const started = await ServiceProcess.start(service, env, { readyTimeoutMs: 180_000 });
+        running.add(started);
+        return [service, started] as const;
       }),
     );
     return new Deployment(names, new Map(started));
@@ -88,6 +98,10 @@ export class Deployment {
 
   async stop(names: ServiceName[] = [...this.services.keys()]): Promise<void> {
     await Promise.all(names.map((name) => this.services.get(name)?.stop()));
-    for (const name of names) this.services.delete(name);
+    for (const name of names) {
+      const service = this.services.get(name);
+      if (service) running.delete(service);
+      this.services.delete(name);
+    }
   }
 }
