@@ -272,10 +272,11 @@ async function main(): Promise<void> {
     const sweeps: Results['sweeps'] = [];
 
     if (poolOnly) {
-      step('(c) pool reservations: one hot partner, then 60 partners (the pool alone; the bench plays the contracts service)');
+      const spread = Math.min(60, Math.max(2, options.partners));
+      step(`(c) pool reservations: one hot partner, then ${spread} partners (the pool alone; the bench plays the contracts service)`);
       const runs = await runReservations(poolOnly, servers, {
         requests: options.reservations,
-        partners: [1, Math.min(60, Math.max(2, options.partners))],
+        partners: [1, spread],
         warmUp: Math.min(200, Math.ceil(options.reservations / 5)),
         window: options.reservationWindow,
         timeoutMs: 10 * 60_000,
