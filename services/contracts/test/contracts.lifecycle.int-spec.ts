@@ -75,8 +75,8 @@ describe('bad input on every new route', () => {
     const productId = product.contracts[0].contractId as string;
     const trial = await post(P, `${clientUrl(P, C)}/trials`, { sku: 'EP-TRIAL' });
     expect(trial.status).toBe(201);
-    // C11 counts a 30-day trial's first reminder from its first day: let it go out before the baseline.
-    await waitForEvent(ContractsEvents.contractExpiring, (d) => d.contractId === trial.body?.contractId);
+    // Its events are out before the baseline (a 30-day trial's first reminder is the 7-day one, far ahead).
+    await waitForEvent(ContractsEvents.trialStarted, (d) => d.contractId === trial.body?.contractId);
     await waitForEvent(ContractsEvents.contractActivated, (d) => d.clientId === C);
 
     const before = await clientDoc(P, C);
