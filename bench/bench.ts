@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { measureCeilings, type Ceiling, type CeilingKey } from './lib/ceilings';
 import { Deployment, stopAllServices } from './lib/deployment';
+import { sleep } from './lib/stats';
 import { sweep, type Sweep } from './lib/open-loop';
 import { step } from './lib/progress';
 import { LoadSampler, row, save, table, type Results, type ScenarioRow } from './lib/report';
@@ -151,6 +152,24 @@ const BOUNDS: Record<string, string> = {
     'The figure is events read per second including the consumer group join.',
 };
 
+/**
+ * What is left of this run's service processes (one still starting when the run was interrupted,
+ * or one that did not stop within 30 s) is a child of this process: killed by its pid.
+ */
+async function killChildren(): Promise<void> {
+  const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(process.pid)]).catch(() => ({ stdout: '' }));
+  for (const pid of stdout
+    .split('\n')
+    .map(Number)
+    .filter((n) => n > 0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already (the ps itself, or a service that just stopped)
+    }
+  }
+}
+
 /** Waits until the services' consumer groups have read everything on their topics (a quiet platform between steps). */
 async function settled(deployment: Deployment, urls: InfraUrls): Promise<void> {
   const p = deployment.names.prefix;
@@ -213,8 +232,9 @@ async function main(): Promise<void> {
   let urls: InfraUrls | undefined = options.serversFromEnv ? urlsFromEnv() : undefined;
   if (options.serversFromEnv && !urls) throw new Error('--servers-from-env: KAFKA_BROKERS, MONGO_URL and REDIS_URL must be set');
   const infraName = `bench-${process.pid}`;
-  const cleanUp = async (): Promise<void> => {
-    await stopAllServices();
+  const stopEverything = async (): Promise<void> => {
+    await Promise.race([stopAllServices(), sleep(30_000)]);
+    await killChildren();
     if (infra) await infra.stopServers(infra.servers, true);
     else if (!urls) {
       await run('bash', [join(repoRoot, 'infra', 'stop.sh')], {
@@ -223,6 +243,9 @@ async function main(): Promise<void> {
       rmSync(join(repoRoot, '.infra', infraName), { recursive: true, force: true });
     }
   };
+  // Once, whoever asks first (the end of the run, its failure or a signal); the others wait for it.
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = (): Promise<void> => (cleaning ??= stopEverything());
   // Ctrl-C or a kill: the services and servers this run started go with it.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
