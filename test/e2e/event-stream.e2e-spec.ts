@@ -1,0 +1,374 @@
+import { ContractsEvents, PointsEvents, PoolEvents, type CloudEvent } from '@licensing/events';
+import { bearer, caughtUp, eventually, EventTap, ServiceProcess, serviceEnv, testKafka, testKafkaClient, uniqueNames } from '@licensing/testing';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import mongoose, { type Connection } from 'mongoose';
+import { firstOfNextMonth } from '../../services/contracts/src/domain/dates';
+import { PROJECTIONS, projectionNamed, replay, type ReplayResult } from '../../scripts/replay';
+
+/**
+ * Issue 11: the event stream as a product. The four services run as processes on one Kafka with
+ * this file's prefix; a scenario (purchases, assignments, a cancellation, points exchanges, a
+ * monthly lapse on the 1st) fills the topics. Then: the topics hold their declared policy (a
+ * retention drifted before the start is corrected), catalog.events is compacted and a fresh
+ * catalog copy rebuilt from it equals the catalog, and every projection replayed into an empty
+ * database has the live one's totals.
+ */
+const names = uniqueNames(__filename);
+const databaseOf = (service: string) => `${names.database}_${service}`;
+// Warnings are kept: start-up logs a corrected topic at warn.
+const envFor = (service: string) =>
+  serviceEnv(names, {
+    MONGO_DATABASE: databaseOf(service),
+    QUEUE_PREFIX: `${names.queuePrefix}:${service}`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+  });
+const topic = (context: string) => `${names.prefix}${context}.events`;
+
+let catalog: ServiceProcess;
+let pool: ServiceProcess;
+let contracts: ServiceProcess;
+let points: ServiceProcess;
+let admin: Admin;
+let tap: EventTap;
+let mongo: typeof mongoose;
+let catalogAdmin: { authorization: string };
+let pointsAdmin: { authorization: string };
+let clockAdmin: { authorization: string };
+const connections: Connection[] = [];
+const tokens = new Map<string, { authorization: string }>();
+
+interface Answer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the assertions
+}
+
+async function call(service: ServiceProcess, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Answer> {
+  const response = await service.fetch(path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function tokenOf(partnerId: string): Promise<{ authorization: string }> {
+  if (!tokens.has(partnerId)) tokens.set(partnerId, await bearer({ partnerId }));
+  return tokens.get(partnerId)!;
+}
+
+const topicConfig = async (name: string): Promise<Record<string, string>> => {
+  const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name }] });
+  return Object.fromEntries((described.resources[0]?.configEntries ?? []).map((e) => [e.configName, e.configValue]));
+};
+
+const database = (name: string): Connection => {
+  const connection = mongo.connection.useDb(name, { useCache: false });
+  connections.push(connection);
+  return connection;
+};
+
+/** Every message of a topic, read from its start to its end as it is now, by a consumer of its own. */
+async function readAll(name: string): Promise<CloudEvent[]> {
+  const ends = new Map((await admin.fetchTopicOffsets(name)).map((o) => [o.partition, Number(o.high)]));
+  const consumer = testKafkaClient('operator').consumer({ groupId: `read-${randomUUID()}` });
+  const events: CloudEvent[] = [];
+  const pending = new Set([...ends].filter(([, end]) => end > 0).map(([partition]) => partition));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: name, fromBeginning: true });
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    if (pending.size === 0) done();
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          if (Number(message.offset) >= (ends.get(batch.partition) ?? 0)) break;
+          events.push(JSON.parse(message.value?.toString('utf8') ?? 'null') as CloudEvent);
+        }
+        if (Number(batch.lastOffset()) >= (ends.get(batch.partition) ?? 0) - 1) pending.delete(batch.partition);
+        if (pending.size === 0) done();
+      },
+    });
+    await finished;
+    return events;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+// --- the scenario -----------------------------------------------------------------------
+
+const P1 = 'stream-one';
+const P2 = 'stream-two';
+let catalogWrites = 0;
+
+async function catalogWrite(method: string, path: string, body?: unknown): Promise<void> {
+  const answer = await call(catalog, method, path, catalogAdmin, body);
+  expect([path, answer.status]).toEqual([path, method === 'POST' && !path.endsWith('/retire') ? 201 : 200]);
+  catalogWrites++;
+}
+
+async function purchase(partnerId: string, orderId: string, sku: string, quantity: number): Promise<void> {
+  const answer = await eventually(async () => {
+    const r = await call(pool, 'POST', `/partners/${partnerId}/pool/purchases`, await tokenOf(partnerId), {
+      orderId,
+      lines: [{ sku, termMonths: 12, quantity }],
+    });
+    return r.body?.code === 'POOL.UNKNOWN_SKU' ? undefined : r;
+  });
+  expect(answer.status).toBe(201);
+}
+
+async function assign(
+  partnerId: string,
+  clientId: string,
+  key: string,
+  sku: string,
+  termMonths: number,
+  quantity: number,
+): Promise<{ contractId: string }[]> {
+  const client = await call(contracts, 'POST', `/partners/${partnerId}/clients`, await tokenOf(partnerId), { clientId, name: `Client ${clientId}` });
+  expect([201, 409]).toContain(client.status);
+  const answer = await eventually(async () => {
+    const r = await call(
+      contracts,
+      'POST',
+      `/partners/${partnerId}/clients/${clientId}/assignments`,
+      { ...(await tokenOf(partnerId)), 'idempotency-key': key, prefer: 'wait=20' },
+      { sku, termMonths, quantity, managementModel: 'delegated' },
+    );
+    return r.body?.code === 'CONTRACTS.UNKNOWN_SKU' ? undefined : r;
+  });
+  expect(answer).toMatchObject({ status: 200, body: { status: 'activated' } });
+  return answer.body.contracts;
+}
+
+async function exchange(partnerId: string, quantity: number): Promise<void> {
+  const answer = await eventually(async () => {
+    const r = await call(
+      points,
+      'POST',
+      `/partners/${partnerId}/points/exchanges`,
+      { ...(await tokenOf(partnerId)), prefer: 'wait=20' },
+      { lines: [{ sku: 'EP-MSSP', quantity }] },
+    );
+    return r.body?.code === 'POINTS.UNKNOWN_SKU' ? undefined : r;
+  });
+  expect(answer).toMatchObject({ status: 200, body: { status: 'completed' } });
+}
+
+const arrival = (type: string, partnerId: string) =>
+  tap.waitFor((m) => (m.json as CloudEvent)?.type === type && (m.json as CloudEvent).partnerid === partnerId, { timeoutMs: 30_000 });
+
+beforeAll(async () => {
+  admin = testKafka(names).admin;
+  await admin.connect();
+  // A topic that drifted before the platform starts: pool.events at the broker's 7-day retention.
+  await admin.createTopics({ topics: [{ topic: topic('pool'), numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '604800000' }] }] });
+  [catalog, pool, contracts, points] = (await Promise.all(
+    ['catalog', 'pool', 'contracts', 'points'].map((service) => ServiceProcess.start(service, envFor(service), { readyTimeoutMs: 60_000 })),
+  )) as [ServiceProcess, ServiceProcess, ServiceProcess, ServiceProcess];
+  mongo = await mongoose.connect(process.env.MONGO_URL as string);
+  tap = await EventTap.start(['pool', 'contracts', 'points'].map(topic));
+  [catalogAdmin, pointsAdmin, clockAdmin] = await Promise.all([
+    bearer({ roles: ['catalog-admin'] }),
+    bearer({ roles: ['points-admin'] }),
+    bearer({ roles: ['clock-admin'] }),
+  ]);
+
+  // catalog.events as declared, with tiny segments and an eager cleaner so this run sees it compacted.
+  const catalogTopic = topic('catalog');
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [
+      {
+        type: ConfigResourceTypes.TOPIC,
+        name: catalogTopic,
+        configEntries: Object.entries({
+          'cleanup.policy': 'compact',
+          'segment.ms': '100',
+          'min.cleanable.dirty.ratio': '0.01',
+          'delete.retention.ms': '100',
+        }).map(([name, value]) => ({ name, value })),
+      },
+    ],
+  });
+
+  // Every sku several times: created, renamed, repriced.
+  await catalogWrite('POST', '/families', { code: 'endpoint', name: 'Endpoint protection' });
+  await catalogWrite('POST', '/modules', { sku: 'EP-ENC', name: 'Encryption', terms: [12] });
+  await catalogWrite('POST', '/products', {
+    sku: 'EP-STD',
+    name: 'Standard',
+    familyCode: 'endpoint',
+    terms: [12],
+    managementModels: ['self', 'delegated'],
+  });
+  await catalogWrite('POST', '/products', {
+    sku: 'EDR-STD',
+    name: 'EDR',
+    familyCode: 'endpoint',
+    terms: [12, 24],
+    managementModels: ['self', 'delegated'],
+  });
+  await catalogWrite('POST', '/products', {
+    sku: 'EP-MSSP',
+    name: 'Monthly',
+    familyCode: 'endpoint',
+    terms: [1],
+    managementModels: ['self', 'delegated'],
+    pointsPricePerMonth: 4,
+  });
+  for (let round = 1; round <= 3; round++) {
+    await catalogWrite('PATCH', '/products/EP-STD', { name: `Standard r${round}` });
+    await catalogWrite('PATCH', '/products/EDR-STD', { name: `EDR r${round}` });
+    await catalogWrite('PATCH', '/products/EP-MSSP', { pointsPricePerMonth: 4 + (round % 2) });
+    await catalogWrite('PATCH', '/modules/EP-ENC', { name: `Encryption r${round}` });
+  }
+  await catalogWrite('PATCH', '/products/EP-MSSP', { pointsPricePerMonth: 5 });
+
+  // Two partners: purchases, assignments, a cancellation (recovery), exchanges, and on the next 1st a lapse.
+  await purchase(P1, 'one-order', 'EP-STD', 10);
+  await purchase(P2, 'two-order', 'EDR-STD', 5);
+  const [contract] = await assign(P1, 'acme', 'one-assign', 'EP-STD', 12, 4);
+  await assign(P2, 'globex', 'two-assign', 'EDR-STD', 12, 2);
+  expect(
+    (await call(contracts, 'POST', `/partners/${P1}/clients/acme/contracts/${contract!.contractId}/cancellation`, await tokenOf(P1))).status,
+  ).toBe(200);
+  for (const [partnerId, amount] of [
+    [P1, 20],
+    [P2, 100],
+  ] as const) {
+    expect((await call(points, 'PUT', `/partners/${partnerId}/points/enrolment`, pointsAdmin, { enrolled: true })).status).toBe(200);
+    const credit = await call(
+      points,
+      'POST',
+      `/partners/${partnerId}/points/credits`,
+      { ...pointsAdmin, 'idempotency-key': `grant-${partnerId}` },
+      { amount, reason: 'e2e' },
+    );
+    expect(credit.status).toBe(201);
+  }
+  await exchange(P1, 4);
+  await exchange(P2, 3);
+  await assign(P2, 'initech', 'two-monthly', 'EP-MSSP', 1, 2);
+  await arrival(PoolEvents.stockCredited, P1);
+
+  // The 1st of next month: P2's points renew its monthly licenses, P1's (no points left) lapse and leave the pool.
+  const now = (await call(contracts, 'GET', '/admin/clock', clockAdmin)).body.now as string;
+  const days = Math.round((Date.parse(`${firstOfNextMonth(now.slice(0, 10))}T00:00:00Z`) - Date.parse(now)) / 86_400_000) + 1;
+  expect((await call(contracts, 'POST', '/admin/clock', clockAdmin, { advance: `${days}d` })).status).toBe(200);
+  await arrival(PoolEvents.stockExpired, P1);
+  await arrival(PointsEvents.monthlyRenewed, P2);
+  await arrival(ContractsEvents.contractRenewed, P2);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all([catalog, pool, contracts, points].map((service) => service?.stop()));
+  await tap?.stop();
+  await admin?.disconnect();
+  for (const connection of connections) await connection.close().catch(() => undefined);
+  await mongo?.disconnect();
+});
+
+describe('topic policy', () => {
+  it('corrects at start-up a retention that drifted before it (pool.events kept forever again), and creates the others with theirs', async () => {
+    expect(await topicConfig(topic('pool'))).toMatchObject({ 'retention.ms': '-1', 'cleanup.policy': 'delete' });
+    expect(await topicConfig(topic('contracts'))).toMatchObject({ 'retention.ms': '-1' });
+    expect(await topicConfig(`${topic('points')}.dlq`)).toMatchObject({ 'retention.ms': '2592000000' });
+    expect(pool.output.join('')).toContain('corrected a topic whose settings drifted from its declared policy');
+  });
+
+  it('compacts catalog.events, and a fresh catalog copy rebuilt from it equals the catalog', async () => {
+    // Segments roll on the next write after segment.ms: touch every sku again, then wait for the cleaner.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const sku of ['EP-STD', 'EDR-STD']) await catalogWrite('PATCH', `/products/${sku}`, { name: `${sku} final` });
+    await catalogWrite('PATCH', '/modules/EP-ENC', { name: 'Encryption final' });
+    await catalogWrite('PATCH', '/families/endpoint', { name: 'Endpoint protection (final)' });
+    const compacted = await eventually(
+      async () => {
+        const events = await readAll(topic('catalog'));
+        return events.length < catalogWrites && events;
+      },
+      60_000,
+      1000,
+    );
+    // Compaction keeps at least the latest event of every key.
+    expect(new Set(compacted.map((e) => e.subject))).toEqual(new Set(['endpoint', 'EP-ENC', 'EP-STD', 'EDR-STD', 'EP-MSSP']));
+
+    const fresh = database(`${names.database}_fresh_copy`);
+    const result = await replay(projectionNamed('catalog-copy:pool')!, {
+      kafka: testKafkaClient('pool'),
+      live: database(databaseOf('pool')),
+      target: fresh,
+      topicPrefix: names.prefix,
+    });
+    const rebuilt = await fresh.collection(result.collection).find({}).sort({ _id: 1 }).toArray();
+    const [products, modules] = await Promise.all([call(catalog, 'GET', '/products', catalogAdmin), call(catalog, 'GET', '/modules', catalogAdmin)]);
+    const catalogSkus = [...products.body.items, ...modules.body.items]
+      .map((s: { sku: string; name: string; status: string; version: number }) => ({
+        _id: s.sku,
+        name: s.name,
+        status: s.status,
+        version: s.version,
+      }))
+      .sort((a: { _id: string }, b: { _id: string }) => (a._id < b._id ? -1 : 1));
+    expect(rebuilt.map(({ _id, name, status, version }) => ({ _id, name, status, version }))).toEqual(catalogSkus);
+  });
+});
+
+describe('replay (npm run replay)', () => {
+  /** Each projection's consumer group has read its whole topic: the live collection is complete. */
+  const LIVE_GROUPS: Record<string, string> = {
+    'pool-ledger': 'pool-ledger',
+    'points-ledger': 'points-projections',
+    exchanges: 'points-projections',
+    'catalog-copy:pool': 'pool-catalog',
+    'catalog-copy:points': 'points-catalog',
+    'catalog-copy:contracts': 'contracts-catalog',
+    'saga-records': 'contracts-records',
+  };
+
+  /** Whether the live projection's consumer group has read its whole topic (a copy rebuilt at start reads in a `-rebuild-` group). */
+  const liveCaughtUp = async (projection: (typeof PROJECTIONS)[number]): Promise<boolean> => {
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(names.prefix + LIVE_GROUPS[projection.name]));
+    const states = await Promise.all(groups.map((group) => caughtUp(admin, group, topic(projection.topic))));
+    return states.some(Boolean);
+  };
+
+  it('rebuilds every projection into an empty database with the same totals as the live one', async () => {
+    expect(PROJECTIONS.map((p) => p.name).sort()).toEqual(Object.keys(LIVE_GROUPS).sort());
+    await Promise.all(PROJECTIONS.map((projection) => eventually(() => liveCaughtUp(projection), 30_000, 200)));
+    const results: ReplayResult[] = await Promise.all(
+      PROJECTIONS.map((projection) =>
+        replay(projection, {
+          kafka: testKafkaClient(projection.service),
+          live: database(databaseOf(projection.service)),
+          target: database(`${names.database}_replay_${projection.service}`),
+          topicPrefix: names.prefix,
+        }),
+      ),
+    );
+    for (const result of results) {
+      expect({ projection: result.projection, difference: result.difference }).toEqual({ projection: result.projection, difference: {} });
+      expect(result.rebuilt.documents).toBeGreaterThan(0);
+    }
+  });
+
+  it('swaps only when asked: the rebuilt ledger becomes the live one, the old one is kept aside', async () => {
+    const live = database(databaseOf('pool'));
+    const before = await live.collection('pool_movements').countDocuments();
+    const result = await replay(projectionNamed('pool-ledger')!, { kafka: testKafkaClient('pool'), live, topicPrefix: names.prefix, swap: true });
+    expect(result.difference).toEqual({});
+    expect(result.swapped).toMatchObject({ live: 'pool_movements', previous: expect.stringMatching(/^pool_movements_before_replay_/) });
+    expect(await live.collection('pool_movements').countDocuments()).toBe(before);
+    expect(await live.collection(result.swapped!.previous).countDocuments()).toBe(before);
+    // The pool still answers from its ledger.
+    const movements = await call(pool, 'GET', `/partners/${P1}/pool/movements?limit=100`, await tokenOf(P1));
+    expect(movements.status).toBe(200);
+    expect(movements.body.items.length).toBeGreaterThan(0);
+  });
+});
