@@ -198,8 +198,9 @@ export class ChaosPlatform {
     this.stopped = true;
     await Promise.all(
       [...this.processes.values()].map(async (service) => {
-        const stopped = await Promise.race([service.stop().then(() => true), sleep(20_000).then(() => false)]);
-        if (!stopped) await service.kill();
+        const timer = setTimeout(() => void service.kill(), 20_000);
+        await service.stop();
+        clearTimeout(timer);
       }),
     );
     this.processes.clear();
