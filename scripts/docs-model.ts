@@ -1,5 +1,5 @@
-import { allEventSchemas, contextOf, dataschemaOf, topicOf } from '@licensing/events';
-import { describeApi } from '@licensing/service-kit';
+import { allEventSchemas, contextOf, topicOf } from '@licensing/events';
+import { describeApi, schemaUrlOf } from '@licensing/service-kit';
 import envelopeSchema from '../libs/events/src/envelope.schema.json';
 import { CATALOG_API_DESCRIPTION, catalogConfig, CatalogModule } from '../services/catalog/src/catalog.module';
 import { CONTRACTS_API_DESCRIPTION, contractsConfig, ContractsModule } from '../services/contracts/src/contracts.module';
@@ -32,6 +32,13 @@ export async function openApiDocuments(): Promise<Record<string, unknown>> {
 
 /** The event catalog: one channel per topic, one message per event type and version. */
 export function asyncApiDocument(): Record<string, unknown> {
+  // Each producer serves its schemas (GET /schemas/<type>) at EVENT_SCHEMAS_URL; the document names the local platform's (npm start).
+  const producers: Record<string, { eventSchemasUrl: string }> = {
+    catalog: catalogConfig(env),
+    pool: poolConfig(env),
+    points: pointsConfig(env),
+    contracts: contractsConfig(env),
+  };
   const byContext = new Map<string, { type: string; schema: Record<string, unknown> }[]>();
   for (const schema of allEventSchemas) {
     const type = schema.$id.replace('licensing:schemas:', '');
@@ -55,6 +62,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     };
     for (const { type, schema } of events) {
       const { $id: _id, $schema: _s, ...data } = schema as Record<string, unknown>;
+      const url = schemaUrlOf(producers[context] as { eventSchemasUrl: string }, type);
       messages[type] = {
         name: type,
         title: schema.title,
@@ -63,7 +71,16 @@ export function asyncApiDocument(): Record<string, unknown> {
         headers: { type: 'object', properties: { 'content-type': { const: 'application/cloudevents+json; charset=UTF-8' } } },
         payload: {
           allOf: [{ $ref: '#/components/schemas/envelope' }],
-          properties: { type: { const: type }, dataschema: { const: dataschemaOf(type) }, data },
+          properties: {
+            type: { const: type },
+            dataschema: {
+              type: 'string',
+              format: 'uri',
+              description: `The URL of the data's JSON Schema: the producer's EVENT_SCHEMAS_URL and the type, here ${url}. Events published before schemas were served carry licensing:schemas:${type}, which names the same schema.`,
+              examples: [url],
+            },
+            data: { $id: url, ...data },
+          },
         },
       };
     }
@@ -75,7 +92,7 @@ export function asyncApiDocument(): Record<string, unknown> {
       title: 'Licensing platform events',
       version: '1.0.0',
       description:
-        'Every message is a CloudEvents 1.0 event in structured JSON mode. Types are `<context>.<past-tense-name>.v<N>`; a version only grows by optional fields, a breaking change is a new version published beside the old one.',
+        'Every message is a CloudEvents 1.0 event in structured JSON mode. Types are `<context>.<past-tense-name>.v<N>`; a version only grows by optional fields, a breaking change is a new version published beside the old one. Each event names its JSON Schema as `dataschema`, a URL its producer serves without a token (`GET /schemas/<type>`, ETag and Cache-Control); each message below has that schema as `data`, with the same `$id` (the local platform of `npm start`: another deployment has its own EVENT_SCHEMAS_URL). Topics, keys, ordering and versioning: docs/events.md.',
     },
     defaultContentType: 'application/cloudevents+json',
     channels,

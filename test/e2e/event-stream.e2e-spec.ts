@@ -1,4 +1,6 @@
-import { ContractsEvents, PointsEvents, PoolEvents, type CloudEvent } from '@licensing/events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ContractsEvents, createAjv, PointsEvents, PoolEvents, type CloudEvent } from '@licensing/events';
 import { bearer, caughtUp, eventually, EventTap, ServiceProcess, serviceEnv, testKafka, testKafkaClient, uniqueNames } from '@licensing/testing';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -370,5 +372,37 @@ describe('replay (npm run replay)', () => {
     const movements = await call(pool, 'GET', `/partners/${P1}/pool/movements?limit=100`, await tokenOf(P1));
     expect(movements.status).toBe(200);
     expect(movements.body.items.length).toBeGreaterThan(0);
+  });
+});
+
+describe('schemas a reader can fetch', () => {
+  it('every event on the topics names a dataschema URL that resolves, without a token, to a schema its data validates against', async () => {
+    const events = (await Promise.all(['catalog', 'pool', 'contracts', 'points'].map((context) => readAll(topic(context))))).flat();
+    const byType = new Map(events.map((event) => [event.type, event]));
+    expect(byType.size).toBeGreaterThan(15);
+    const asyncapi = JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'asyncapi.json'), 'utf8'));
+    const ajv = createAjv({ allErrors: true, strict: false });
+    for (const [type, event] of byType) {
+      const producer = { catalog, pool, contracts, points }[type.split('.')[0] as 'pool'];
+      expect(event.dataschema).toBe(`${producer.url}/schemas/${type}`);
+      const response = await fetch(event.dataschema);
+      expect({ type, status: response.status }).toEqual({ type, status: 200 });
+      expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+      const schema = (await response.json()) as { $id: string };
+      expect(schema.$id).toBe(event.dataschema);
+      const validate = ajv.compile(schema);
+      expect({ type, valid: validate(event.data), errors: validate.errors ?? null }).toEqual({ type, valid: true, errors: null });
+      // The event catalog names the same schema, at the local platform's address of the same path.
+      const documented = asyncapi.components.messages[type].payload.properties.data.$id as string;
+      expect(new URL(documented).pathname).toBe(new URL(event.dataschema).pathname);
+      // Cacheable: the ETag answers 304.
+      const again = await fetch(event.dataschema, { headers: { 'if-none-match': response.headers.get('etag') ?? '' } });
+      expect(again.status).toBe(304);
+    }
+    const unknown = await fetch(`${pool.url}/schemas/points.exchange-debited.v1`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'SCHEMAS.NOT_FOUND' });
+    const index = (await (await fetch(`${points.url}/schemas`)).json()) as { items: { type: string; url: string }[] };
+    expect(index.items.every((item) => item.type.startsWith('points.') && item.url === `${points.url}/schemas/${item.type}`)).toBe(true);
   });
 });

@@ -44,6 +44,7 @@ export function contextOf(type: string): Context {
 
 export const topicOf = (context: Context): string => `${context}.events`;
 export const dlqTopicOf = (topic: string): string => `${topic}.dlq`;
+/** The schema id an event is created with; the publisher sends it with its producer's URL instead (EVENT_SCHEMAS_URL). */
 export const dataschemaOf = (type: string): string => `licensing:schemas:${type}`;
 
 /** Kafka key: one partner's events stay in order; catalog events are keyed by their subject (sku). */

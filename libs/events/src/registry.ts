@@ -38,6 +38,9 @@ const describe = (where: string, errors: ErrorObject[] | null | undefined): stri
 
 export const knownEventTypes = (): string[] => [...byType.keys()].sort();
 
+/** The event type a schema describes (its `$id` is `licensing:schemas:<type>`). */
+export const schemaTypeOf = (schema: JsonSchema): string => schema.$id.slice(SCHEMA_ID_PREFIX.length);
+
 export const schemaOf = (type: string): JsonSchema | undefined => allEventSchemas.find((s) => s.$id === SCHEMA_ID_PREFIX + type);
 
 /** Validates the CloudEvents envelope alone, whatever the type. */

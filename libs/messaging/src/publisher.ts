@@ -16,7 +16,13 @@ export class EventPublisher {
 
   constructor(
     kafka: Kafka,
-    private readonly settings: Pick<KafkaSettings, 'topicPrefix'>,
+    private readonly settings: Pick<KafkaSettings, 'topicPrefix'> & {
+      /**
+       * Where the producer serves its events' JSON Schemas (EVENT_SCHEMAS_URL): each event goes out
+       * with `<eventSchemasUrl>/<type>` as its `dataschema`, a URL a reader can fetch.
+       */
+      eventSchemasUrl?: string;
+    },
     private readonly metrics?: Metrics,
   ) {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -51,7 +57,7 @@ export class EventPublisher {
         topic,
         messages: list.map((event) => ({
           key: partitionKeyOf(event),
-          value: JSON.stringify(event),
+          value: JSON.stringify(this.settings.eventSchemasUrl ? { ...event, dataschema: `${this.settings.eventSchemasUrl}/${event.type}` } : event),
           headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ce_type: event.type, ce_id: event.id },
         })),
       })),

@@ -123,6 +123,11 @@ export interface PlatformConfig extends KafkaConnection {
   topicPartitions: number;
   /** Retention of the `<context>.events` topics other than the compacted catalog's (-1: forever). */
   eventsRetentionMs: number;
+  /**
+   * Where readers fetch the JSON Schemas of the events this service publishes (`GET /schemas/<type>`
+   * of its API): every event it publishes names `<eventSchemasUrl>/<type>` as its `dataschema`.
+   */
+  eventSchemasUrl: string;
   mongoUrl: string;
   mongoDatabase: string;
   redisUrl: string;
@@ -162,6 +167,9 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
   if (!secret && !jwksUrl) env.problems.push('AUTH_JWT_SECRET or AUTH_JWKS_URL is required');
   if (secret && secret.length < 32) env.problems.push('AUTH_JWT_SECRET must be at least 32 characters');
   const kafka = readKafkaConnection(env, service);
+  const role = env.oneOf('SERVICE_ROLE', ['api', 'worker', 'all'] as const, 'all');
+  const host = env.string('HOST', { default: '127.0.0.1' });
+  const port = env.int('PORT', { default: defaultPort, min: 0, max: 65535 });
   const clockMode = env.oneOf('CLOCK_MODE', ['system', 'shared'] as const, 'system');
   if (clockMode === 'shared' && env.optional('NODE_ENV') === 'production') env.problems.push('CLOCK_MODE=shared is refused when NODE_ENV=production');
   const heartbeat = env.optional('CONSUMER_HEARTBEAT_INTERVAL_MS');
@@ -170,14 +178,18 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     env.problems.push('CONSUMER_HEARTBEAT_INTERVAL_MS must be at most a third of CONSUMER_SESSION_TIMEOUT_MS');
   return {
     service,
-    role: env.oneOf('SERVICE_ROLE', ['api', 'worker', 'all'] as const, 'all'),
-    host: env.string('HOST', { default: '127.0.0.1' }),
-    port: env.int('PORT', { default: defaultPort, min: 0, max: 65535 }),
+    role,
+    host,
+    port,
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     ...kafka,
     topicPartitions: env.int('KAFKA_TOPIC_PARTITIONS', { default: 6, min: 1, max: 1000 }),
     // -1 keeps the history forever; otherwise at least a day (a shorter one would lose saga answers).
     eventsRetentionMs: eventsRetention(env),
+    eventSchemasUrl: env.string('EVENT_SCHEMAS_URL', {
+      default: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/schemas`,
+      pattern: /^https?:\/\/[^\s]+[^/\s]$/,
+    }),
     mongoUrl: env.string('MONGO_URL', { pattern: /^mongodb(\+srv)?:\/\// }),
     mongoDatabase: env.string('MONGO_DATABASE', { default: service, pattern: /^[a-zA-Z0-9_-]{1,60}$/ }),
     redisUrl: env.string('REDIS_URL', { pattern: /^rediss?:\/\// }),

@@ -4,3 +4,4 @@ export * from './redis';
 export * from './queues';
 export * from './service-kit.module';
 export * from './paging';
+export * from './schemas';

@@ -18,6 +18,7 @@ import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { ClockController, PlatformClock } from './clock';
+import { SchemasController } from './schemas';
 import { Deadlines, QueuesModule } from './queues';
 
 @Injectable()
@@ -98,7 +99,7 @@ export class ServiceKitModule {
         MessagingModule,
         QueuesModule.forRoot(config, options.queues ?? []),
       ],
-      controllers: [ClockController],
+      controllers: [ClockController, SchemasController],
       providers: [
         MongoReadiness,
         Workers,
