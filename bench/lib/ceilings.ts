@@ -13,7 +13,8 @@ export interface Ceiling {
   how: string;
 }
 
-export type CeilingKey = 'kafkaProduce' | 'kafkaSend' | 'kafkaConsume' | 'mongoSaveHot' | 'mongoSaveSpread' | 'mongoInsertBulk' | 'redisOps';
+export type CeilingKey =
+  'kafkaProduce' | 'kafkaSend' | 'kafkaConsume' | 'mongoSaveHot' | 'mongoSaveSpread' | 'mongoInsertOne' | 'mongoInsertBulk' | 'redisOps';
 
 export interface CeilingOptions {
   seconds: number;
@@ -214,27 +215,48 @@ async function mongoCeilings(urls: InfraUrls, options: CeilingOptions): Promise<
       how: `findOne + updateOne({_id, version}) of 60 ~2 KB documents, 8 concurrent writers (${spread.conflicts} conflicts retried, not counted)`,
     });
 
-    // What a projection (ledger) can insert in bulk: the bound of a replay into an empty collection.
-    const bulk = new Progress('mongo bulk inserts');
+    // What a projection (ledger) can insert: one row per event, as its consumer does, or in bulk.
+    const ledgerRow = (n: number) => ({
+      _id: `${n}-${randomUUID()}`,
+      partnerId: `p${n % 60}`,
+      sku: 'BENCH-PRO',
+      termMonths: 12,
+      available: -1,
+      reserved: 1,
+      assigned: 0,
+      reason: 'reserved',
+      reference: randomUUID(),
+      correlationId: randomUUID(),
+      at: new Date(),
+      poolVersion: n,
+      index: 0,
+    });
     const rows = db.collection<Record<string, unknown>>('rows');
+    const single = new Progress('mongo single inserts');
+    let singles = 0;
+    const singleStart = Date.now();
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (Date.now() - singleStart < options.seconds * 1000) {
+          await rows.insertOne(ledgerRow(singles++) as never);
+          if (singles % 100 === 0) single.update(`${singles} rows`);
+        }
+      }),
+    );
+    const singleS = (Date.now() - singleStart) / 1000;
+    ceilings.push({
+      key: 'mongoInsertOne',
+      name: 'Mongo inserts, one row each',
+      perS: singles / singleS,
+      how: 'insertOne of a ledger-sized row (~300 B), 6 concurrent writers (a projection consuming 6 partitions, one insert per event)',
+    });
+    single.done(`${Math.round(singles / singleS)} rows/s`);
+
+    const bulk = new Progress('mongo bulk inserts');
     let inserted = 0;
     const started = Date.now();
     while (Date.now() - started < options.seconds * 1000) {
-      const batch = Array.from({ length: 1000 }, (_, i) => ({
-        _id: `${inserted + i}`,
-        partnerId: `p${i % 60}`,
-        sku: 'BENCH-PRO',
-        termMonths: 12,
-        available: -1,
-        reserved: 1,
-        assigned: 0,
-        reason: 'reserved',
-        reference: randomUUID(),
-        correlationId: randomUUID(),
-        at: new Date(),
-        poolVersion: inserted + i,
-        index: 0,
-      }));
+      const batch = Array.from({ length: 1000 }, (_, i) => ledgerRow(inserted + i));
       await rows.insertMany(batch as never[], { ordered: false });
       inserted += batch.length;
       bulk.update(`${inserted} rows`);

@@ -149,7 +149,11 @@ function plot(title: string, steps: StepResult[]): string {
     grid.push(`<text x="${pad.left - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v} ms</text>`);
   }
   grid.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${height - pad.bottom}" y2="${height - pad.bottom}" stroke="#888"/>`);
+  // Offered rates on the axis, skipping one too close to the last drawn.
+  let lastLabel = -Infinity;
   for (const s of points) {
+    if (x(s.offeredPerS) - lastLabel < 22) continue;
+    lastLabel = x(s.offeredPerS);
     grid.push(`<text x="${x(s.offeredPerS)}" y="${height - pad.bottom + 16}" text-anchor="middle" font-size="11">${s.offeredPerS}</text>`);
   }
   const lines = series.map(([name, color, pick], i) => {
@@ -158,37 +162,46 @@ function plot(title: string, steps: StepResult[]): string {
     const dots = points
       .map(
         (s) =>
-          `<circle cx="${x(s.offeredPerS).toFixed(1)}" cy="${y(pick(s)).toFixed(1)}" r="3.5" fill="${s.saturated ? 'white' : color}" stroke="${color}"/>`,
+          `<circle cx="${x(s.offeredPerS).toFixed(1)}" cy="${y(pick(s)).toFixed(1)}" r="3.5" fill="${s.saturated ? 'white' : color}" stroke="${color}">` +
+          `<title>${s.offeredPerS}/s offered, ${round(s.throughputPerS)}/s achieved: ${name} ${round(pick(s))} ms</title></circle>`,
       )
       .join('');
-    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${path}"/>${dots}<text x="${width - pad.right + 10}" y="${pad.top + 10 + 16 * i}" font-size="12" fill="${color}">${name}</text>`;
+    // p99.9 dashed: where it equals p99 (few samples) both stay visible.
+    return `<polyline fill="none" stroke="${color}" stroke-width="2"${name === 'p99.9' ? ' stroke-dasharray="6 4"' : ''} points="${path}"/>${dots}<text x="${width - pad.right + 10}" y="${pad.top + 10 + 16 * i}" font-size="12" fill="${color}">${name}</text>`;
   });
-  const achieved = points
-    .map(
-      (s) =>
-        `<text x="${x(s.offeredPerS)}" y="${height - pad.bottom + 30}" text-anchor="middle" font-size="10" fill="#555">${round(s.throughputPerS)}</text>`,
-    )
-    .join('');
   return `<figure><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escape(title)}">
 <text x="${width / 2}" y="16" text-anchor="middle" font-size="14">${escape(title)}</text>
-${grid.join('')}${lines.join('')}${achieved}
-<text x="${pad.left - 8}" y="${height - pad.bottom + 16}" text-anchor="end" font-size="10">offered/s</text>
-<text x="${pad.left - 8}" y="${height - pad.bottom + 30}" text-anchor="end" font-size="10" fill="#555">achieved/s</text>
+${grid.join('')}${lines.join('')}
+<text x="${(pad.left + width - pad.right) / 2}" y="${height - pad.bottom + 34}" text-anchor="middle" font-size="11">offered sagas per second</text>
 <text x="${width - pad.right + 10}" y="${pad.top + 66}" font-size="10" fill="#555">hollow:</text>
 <text x="${width - pad.right + 10}" y="${pad.top + 78}" font-size="10" fill="#555">saturated</text>
 </svg></figure>`;
 }
 
+/** Every step of a sweep, as numbers beside the plot. */
+function stepTable(name: string, steps: StepResult[]): string {
+  const rows = steps
+    .map(
+      (s) =>
+        `<tr><td>${s.offeredPerS}</td><td>${round(s.throughputPerS)}</td><td>${round(s.p50Ms)}</td><td>${round(s.p99Ms)}</td><td>${round(s.p999Ms)}</td>` +
+        `<td>${round(s.acceptP50Ms)}</td><td>${s.count}/${s.sent}</td><td>${s.saturated ? 'saturated' : ''}</td></tr>`,
+    )
+    .join('');
+  return `<table><caption>${escape(name)}</caption><tr><th>offered/s</th><th>achieved/s</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>accept p50 ms</th><th>ok/sent</th><th></th></tr>${rows}</table>`;
+}
+
 function html(results: Results, text: string): string {
+  const tables = results.sweeps.map((s) => stepTable(s.name, [...s.steps, ...(s.half ? [s.half] : [])])).join('\n');
   const plots = results.sweeps.map((s) => plot(`${s.name}: latency against offered load`, [...s.steps, ...(s.half ? [s.half] : [])])).join('\n');
   const bounds = Object.entries(results.bounds)
     .map(([name, why]) => `<li><b>${escape(name)}</b>: ${escape(why)}</li>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Benchmark ${escape(results.startedAt)}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:1200px}pre{background:#f6f6f6;padding:1em;overflow-x:auto}figure{display:inline-block;margin:0 1em 1em 0}</style></head>
+<style>body{font-family:sans-serif;margin:2em;max-width:1200px}pre{background:#f6f6f6;padding:1em;overflow-x:auto}figure{display:inline-block;margin:0 1em 1em 0}table{border-collapse:collapse;display:inline-table;margin:0 2em 1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}caption{font-weight:bold}</style></head>
 <body><h1>npm run bench — ${escape(results.startedAt)}${results.quick ? ' (quick)' : ''}</h1>
 ${plots}
+${tables}
 <h2>Figures</h2><pre>${escape(text)}</pre>
 <h2>What bounds each figure</h2><ul>${bounds}</ul>
 </body></html>
