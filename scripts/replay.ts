@@ -18,6 +18,8 @@ import { createKafka } from '@licensing/messaging';
 import { createLogger, loadConfig, readKafkaConnection, type KafkaConnection } from '@licensing/platform';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import type { Kafka } from 'kafkajs';
+import { isDuplicateKey } from '@licensing/persistence';
+import type { Collection, Document } from 'mongodb';
 import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 import { SagaRecords, sagaRecordModel } from '../services/contracts/src/infrastructure/saga-records';
 import { SagaRecordsMessageController } from '../services/contracts/src/projections/saga-records.message.controller';
@@ -278,6 +280,25 @@ async function readTopic(
   return { ...counts, ends };
 }
 
+/** Copies every document of a collection into another, in batches; a document already there (a concurrent write) is left as it is. */
+async function copyDocuments(from: Collection, to: Collection): Promise<void> {
+  let batch: Document[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    try {
+      await to.insertMany(batch, { ordered: false });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    batch = [];
+  };
+  for await (const document of from.find({})) {
+    batch.push(document);
+    if (batch.length >= 1000) await flush();
+  }
+  await flush();
+}
+
 /** Rebuilds a projection into a new collection, compares, and swaps when asked. */
 export async function replay(projection: Projection, options: ReplayOptions): Promise<ReplayResult> {
   const target = options.target ?? options.live;
@@ -328,19 +349,15 @@ export async function replay(projection: Projection, options: ReplayOptions): Pr
     const previous = `${projection.collection}_before_replay_${stamp}`;
     const db = options.live.db;
     if (!db) throw new Error('the live database is not connected');
-    if ((await db.listCollections({ name: projection.collection }).toArray()).length > 0) await db.renameCollection(projection.collection, previous);
-    // The live consumer may have written again in between (recreating the collection): what it wrote
-    // is either in the rebuilt collection already (offsets before the replay's end) or in the tail below.
-    await db.renameCollection(collection, projection.collection, { dropTarget: true });
-    // Events the live consumer handled while the replay ran, or that it wrote into the collection
-    // now set aside, are applied again to the swapped one; every projection is idempotent by event id.
-    const tail = await readTopic(
-      options,
-      projection,
-      handlersFor(modelOn(options.live, projection.collection, projection.schema)),
-      read.ends,
-      () => undefined,
-    );
+    // Documents are copied, not collections renamed: the live collection keeps its name and
+    // indexes, and mongo-java-server (local runs) loses data when a name is renamed away and reused.
+    await copyDocuments(db.collection(projection.collection), db.collection(previous));
+    await db.collection(projection.collection).deleteMany({});
+    await copyDocuments(db.collection(collection), db.collection(projection.collection));
+    await db.dropCollection(collection);
+    // What the live consumer wrote meanwhile is either in the rebuilt documents (offsets before the
+    // replay's end) or applied again here; every projection is idempotent by event id.
+    const tail = await readTopic(options, projection, handlersFor(liveModel), read.ends, () => undefined);
     result.swapped = { live: projection.collection, previous, caughtUp: tail.events };
   }
   for (const name of scratchNames) await target.db?.dropCollection(name).catch(() => undefined);

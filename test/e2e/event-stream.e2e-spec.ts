@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ContractsEvents, createAjv, PointsEvents, PoolEvents, type CloudEvent } from '@licensing/events';
 import { bearer, caughtUp, eventually, EventTap, ServiceProcess, serviceEnv, testKafka, testKafkaClient, uniqueNames } from '@licensing/testing';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
@@ -222,15 +225,14 @@ beforeAll(async () => {
     familyCode: 'endpoint',
     terms: [1],
     managementModels: ['self', 'delegated'],
-    pointsPricePerMonth: 4,
+    pointsPricePerMonth: 5,
   });
   for (let round = 1; round <= 3; round++) {
     await catalogWrite('PATCH', '/products/EP-STD', { name: `Standard r${round}` });
     await catalogWrite('PATCH', '/products/EDR-STD', { name: `EDR r${round}` });
-    await catalogWrite('PATCH', '/products/EP-MSSP', { pointsPricePerMonth: 4 + (round % 2) });
+    await catalogWrite('PATCH', '/products/EP-MSSP', { name: `Monthly r${round}` });
     await catalogWrite('PATCH', '/modules/EP-ENC', { name: `Encryption r${round}` });
   }
-  await catalogWrite('PATCH', '/products/EP-MSSP', { pointsPricePerMonth: 5 });
 
   // Two partners: purchases, assignments, a cancellation (recovery), exchanges, and on the next 1st a lapse.
   await purchase(P1, 'one-order', 'EP-STD', 10);
@@ -404,5 +406,98 @@ describe('schemas a reader can fetch', () => {
     expect(await unknown.json()).toMatchObject({ code: 'SCHEMAS.NOT_FOUND' });
     const index = (await (await fetch(`${points.url}/schemas`)).json()) as { items: { type: string; url: string }[] };
     expect(index.items.every((item) => item.type.startsWith('points.') && item.url === `${points.url}/schemas/${item.type}`)).toBe(true);
+  });
+});
+
+describe('a pipeline that shares no code with us (examples/license-usage)', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'license-usage-'));
+  afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  type Row = {
+    day: string;
+    partnerId: string;
+    licensesBought: number;
+    licensesAssigned: number;
+    licensesRecovered: number;
+    licensesExpired: number;
+    pointsSpent: number;
+  };
+  const COLUMNS = ['licensesBought', 'licensesAssigned', 'licensesRecovered', 'licensesExpired', 'pointsSpent'] as const;
+
+  /** Runs the example's own command, as a data engineer would, signed in as its own read-only principal. */
+  async function runPipeline(): Promise<{ rows: Row[]; log: string }> {
+    const out = join(stateDir, 'table.csv');
+    const { stderr } = await promisify(execFile)(
+      process.execPath,
+      [join(__dirname, '..', '..', 'examples', 'license-usage', 'src', 'cli.js'), '--out', out],
+      {
+        env: {
+          PATH: process.env.PATH,
+          KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+          ...(process.env.KAFKA_SERVICES_PASSWORD ? { KAFKA_USERNAME: 'license-usage', KAFKA_PASSWORD: process.env.KAFKA_SERVICES_PASSWORD } : {}),
+          KAFKA_TOPIC_PREFIX: names.prefix,
+          STATE_FILE: join(stateDir, 'state.json'),
+        },
+        timeout: 60_000,
+      },
+    );
+    const [header, ...lines] = readFileSync(out, 'utf8').trim().split('\n');
+    const columns = (header ?? '').split(',');
+    const rows = lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [columns[i], i < 2 ? value : Number(value)])) as Row);
+    return { rows, log: stderr };
+  }
+
+  /** The same table from the services' own ledgers: the pool's movements and the points ledger. */
+  async function fromLedgers(): Promise<Row[]> {
+    const rows = new Map<string, Row>();
+    const add = (at: Date | string, partnerId: string, column: (typeof COLUMNS)[number], value: number) => {
+      if (value === 0) return;
+      const day = new Date(at).toISOString().slice(0, 10);
+      const row = rows.get(`${day}|${partnerId}`) ?? {
+        day,
+        partnerId,
+        licensesBought: 0,
+        licensesAssigned: 0,
+        licensesRecovered: 0,
+        licensesExpired: 0,
+        pointsSpent: 0,
+      };
+      row[column] += value;
+      rows.set(`${day}|${partnerId}`, row);
+    };
+    const movements = await database(databaseOf('pool')).collection('pool_movements').find({}).toArray();
+    for (const m of movements) {
+      if (m.reason === 'purchase' || m.reason === 'points') add(m.at, m.partnerId, 'licensesBought', m.available);
+      if (m.reason === 'committed') add(m.at, m.partnerId, 'licensesAssigned', m.assigned);
+      if (m.reason === 'recovery') add(m.at, m.partnerId, 'licensesRecovered', m.available);
+      if (m.reason === 'expired') add(m.at, m.partnerId, 'licensesExpired', -(m.available + m.assigned));
+    }
+    for (const entry of await database(databaseOf('points')).collection('ledger').find({}).toArray()) {
+      if (entry.kind !== 'credit') add(entry.at, entry.partnerId, 'pointsSpent', -entry.amount);
+    }
+    return [...rows.values()].sort((a, b) => (a.day === b.day ? a.partnerId.localeCompare(b.partnerId) : a.day.localeCompare(b.day)));
+  }
+
+  it("reads pool, contracts and points events from the beginning into a daily table per partner that matches the services' ledgers", async () => {
+    const { rows, log } = await runPipeline();
+    expect(rows).toEqual(await fromLedgers());
+    // The scenario's figures, on two days: today's trading and the lapse on the 1st.
+    const total = (column: (typeof COLUMNS)[number], partnerId: string) =>
+      rows.filter((r) => r.partnerId === partnerId).reduce((n, r) => n + r[column], 0);
+    expect(COLUMNS.map((column) => total(column, P1))).toEqual([14, 4, 4, 4, 20]);
+    expect(new Set(rows.map((r) => r.day)).size).toBe(2);
+    expect(log).toMatch(/0 invalid/);
+  });
+
+  it('resumes from its committed offsets: a second run reads only what came since, and counts nothing twice', async () => {
+    const before = await runPipeline();
+    expect(before.log).toMatch(/^read 0 messages/m);
+    await purchase(P1, 'one-more', 'EP-STD', 7);
+    await tap.waitFor((m) => (m.json as CloudEvent<{ creditId?: string }>)?.data?.creditId === 'one-more');
+    const after = await runPipeline();
+    expect(after.log).toMatch(/^read 1 messages: 1 counted/m);
+    expect(after.rows).toEqual(await fromLedgers());
+    const bought = (rows: Row[]) => rows.filter((r) => r.partnerId === P1).reduce((n, r) => n + r.licensesBought, 0);
+    expect(bought(after.rows) - bought(before.rows)).toBe(7);
   });
 });
