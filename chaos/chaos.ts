@@ -4,13 +4,16 @@
  * random moments and started again, Redis and Kafka restarted, the Mongo server stopped for a
  * few seconds; then the platform is left to settle and every invariant is checked. Prints a
  * table (faults and kill-to-ready, what the load did, saga outcomes and latencies, invariants)
- * and exits 1 when an invariant fails.
+ * and exits 1 when an invariant fails. The table and its figures go to chaos/results/.
  *
  *   npm run chaos                       the full default run (a few minutes on 2 cores)
- *   npm run chaos -- --quick            about a minute: one kill of each service (part of npm test)
+ *   npm run chaos -- --quick            about a minute: pool, points and contracts killed once, Redis
+ *                                       restarted, Mongo stopped (part of npm test)
  *   npm run chaos -- --seed=N           the same plan of requests and faults again
  *   npm run chaos -- --help             the options
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ChaosExperiment, DEFAULT_OPTIONS, QUICK_OPTIONS, type ChaosOptions } from './experiment';
 import { SERVICES } from './lib/platform';
 import { newSeed } from './lib/random';
@@ -79,6 +82,16 @@ async function main(): Promise<number> {
   }
   const result = await experiment.run();
   console.log(`\n${result.text}`);
+  // The table and the figures behind it (every fault, every saga's times), for comparing runs.
+  const results = join(__dirname, 'results');
+  mkdirSync(results, { recursive: true });
+  const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-seed${result.report.seed}`;
+  const json = JSON.stringify({ ...result.report, counts: Object.fromEntries(result.report.counts) }, null, 2);
+  for (const name of ['latest', stamp]) {
+    writeFileSync(join(results, `${name}.txt`), `${result.text}\n`);
+    writeFileSync(join(results, `${name}.json`), `${json}\n`);
+  }
+  console.log(`\nwritten: chaos/results/${stamp}.{txt,json} (and latest.*)`);
   if (result.logs) console.log(`\nlogs and data kept in ${result.logs}`);
   return result.passed ? 0 : 1;
 }

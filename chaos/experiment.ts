@@ -29,11 +29,11 @@ export interface ChaosOptions {
 }
 
 export const DEFAULT_OPTIONS: Omit<ChaosOptions, 'seed'> = {
-  durationS: 180,
+  durationS: 240,
   partners: 16,
   clientsPerPartner: 4,
   actors: 8,
-  kills: 3,
+  kills: 2,
   killed: [...SERVICES],
   servers: ['redis', 'kafka', 'mongo'],
   mongoDownS: 5,
@@ -47,7 +47,7 @@ export const DEFAULT_OPTIONS: Omit<ChaosOptions, 'seed'> = {
  * catalog's kill are left to the full run).
  */
 export const QUICK_OPTIONS: Omit<ChaosOptions, 'seed'> = {
-  durationS: 40,
+  durationS: 30,
   partners: 5,
   clientsPerPartner: 3,
   actors: 4,
@@ -142,6 +142,7 @@ export class ChaosExperiment {
         loadAverage: [loadAverage, loadavg()[0] ?? NaN],
         settings,
         loadSeconds,
+        loadStartedAt: loadStarted,
         counts: ledger.counts,
         faults: records,
         sagas,

@@ -8,6 +8,7 @@ export interface ChaosReport {
   /** The machine's 1-minute load average at the start and at the end: the times are only as good as the CPU the run got. */
   loadAverage: [number, number];
   loadSeconds: number;
+  loadStartedAt: number;
   counts: Map<string, number>;
   faults: FaultRecord[];
   sagas: SagaOutcome[];
@@ -33,6 +34,39 @@ function table(rows: string[][], align: ('l' | 'r')[]): string[] {
 /** Whether a saga ran while a fault was in progress (its request-to-final span meets a fault's span). */
 const underFault = (saga: SagaOutcome, faults: FaultRecord[]): boolean =>
   faults.some((f) => saga.requestedAt <= f.endedAt && (saga.settledAt ?? Infinity) >= f.startedAt);
+
+/**
+ * The sagas by when they were requested, beside the faults that began in each slice of the load:
+ * what a fault does to the sagas around it (timeouts, latencies) and how soon it passes.
+ */
+function timeline(report: ChaosReport): string[] {
+  const sliceMs = Math.max(10_000, Math.ceil(report.loadSeconds / 16 / 5) * 5000);
+  const rows: string[][] = [['from (s)', 'faults beginning', 'exchanges', 'p50 (s)', 'max (s)', 'assignments', 'activated', 'timed out', 'refused']];
+  for (let from = 0; from < report.loadSeconds * 1000; from += sliceMs) {
+    const inSlice = (at: number) => at - report.loadStartedAt >= from && at - report.loadStartedAt < from + sliceMs;
+    const exchanges = report.sagas.filter((s) => s.kind === 'exchange' && inSlice(s.requestedAt));
+    const assignments = report.sagas.filter((s) => s.kind === 'assignment' && inSlice(s.requestedAt));
+    const latencies = exchanges.flatMap((s) => (s.settledAt === undefined ? [] : [s.settledAt - s.requestedAt])).sort((a, b) => a - b);
+    rows.push([
+      String(from / 1000),
+      report.faults
+        .filter((f) => inSlice(f.startedAt))
+        .map((f) => f.label.replace('SIGKILL ', 'kill '))
+        .join(', '),
+      String(exchanges.length),
+      seconds(percentile(latencies, 50)),
+      seconds(latencies[latencies.length - 1] ?? NaN),
+      String(assignments.length),
+      String(assignments.filter((s) => s.status === 'activated').length),
+      String(assignments.filter((s) => s.code === 'CONTRACTS.TIMEOUT').length),
+      String(assignments.filter((s) => s.status === 'rejected' && s.code !== 'CONTRACTS.TIMEOUT').length),
+    ]);
+  }
+  return [
+    `timeline: sagas by when they were requested (exchange latencies from request to final state)`,
+    ...table(rows, ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
+  ];
+}
 
 /** The run as a table: the faults and kill-to-ready, what the load did, the sagas and their latencies, the invariants. */
 export function formatReport(report: ChaosReport): string {
@@ -109,6 +143,8 @@ export function formatReport(report: ChaosReport): string {
     ]);
   }
   out.push(...table(rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
+
+  out.push('', ...timeline(report));
 
   out.push(
     '',
