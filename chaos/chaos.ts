@@ -24,6 +24,7 @@ const HELP = `npm run chaos -- [options]
   --duration=S         seconds of load (default ${DEFAULT_OPTIONS.durationS}; quick ${QUICK_OPTIONS.durationS})
   --partners=N         partners (default ${DEFAULT_OPTIONS.partners}; quick ${QUICK_OPTIONS.partners})
   --clients=N          clients per partner (default ${DEFAULT_OPTIONS.clientsPerPartner}; quick ${QUICK_OPTIONS.clientsPerPartner})
+  --rate=N             requests a second, all loops together (default ${DEFAULT_OPTIONS.rate}; quick ${QUICK_OPTIONS.rate})
   --actors=N           concurrent request loops (default ${DEFAULT_OPTIONS.actors}; quick ${QUICK_OPTIONS.actors})
   --kills=N            SIGKILLs of each killed service (default ${DEFAULT_OPTIONS.kills}; quick ${QUICK_OPTIONS.kills})
   --killed=a,b         the services killed (default ${DEFAULT_OPTIONS.killed.join(',')}; quick ${QUICK_OPTIONS.killed.join(',')})
@@ -40,7 +41,22 @@ export function parseOptions(argv: string[]): ChaosOptions {
     if (!match?.[1]) throw new Error(`unknown argument ${arg}\n${HELP}`);
     flags.set(match[1], match[2] ?? 'true');
   }
-  const known = ['help', 'quick', 'seed', 'duration', 'partners', 'clients', 'actors', 'kills', 'killed', 'servers', 'mongo-down', 'settle', 'keep'];
+  const known = [
+    'help',
+    'quick',
+    'seed',
+    'duration',
+    'partners',
+    'clients',
+    'rate',
+    'actors',
+    'kills',
+    'killed',
+    'servers',
+    'mongo-down',
+    'settle',
+    'keep',
+  ];
   for (const flag of flags.keys()) if (!known.includes(flag)) throw new Error(`unknown option --${flag}\n${HELP}`);
   const base = flags.has('quick') ? QUICK_OPTIONS : DEFAULT_OPTIONS;
   const int = (name: string, fallback: number, min: number, max: number): number => {
@@ -58,6 +74,7 @@ export function parseOptions(argv: string[]): ChaosOptions {
     partners: int('partners', base.partners, 1, 1000),
     clientsPerPartner: int('clients', base.clientsPerPartner, 1, 100),
     actors: int('actors', base.actors, 1, 200),
+    rate: int('rate', base.rate, 1, 10_000),
     kills: int('kills', base.kills, 0, 100),
     killed: [...new Set(killed)] as ChaosOptions['killed'],
     servers: [...new Set(servers)] as ChaosOptions['servers'],

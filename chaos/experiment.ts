@@ -1,6 +1,7 @@
 import { loadavg } from 'node:os';
 import { checkInvariants, type Check, type SagaOutcome } from './lib/checks';
 import { faultLabel, planFaults, runFaults, type FaultRecord } from './lib/faults';
+import { LagSampler } from './lib/lag';
 import { Ledger, Load } from './lib/load';
 import { ChaosPlatform, SERVICES, type ServiceName } from './lib/platform';
 import { Random } from './lib/random';
@@ -16,6 +17,8 @@ export interface ChaosOptions {
   clientsPerPartner: number;
   /** Concurrent request loops. */
   actors: number;
+  /** Requests a second, all loops together. */
+  rate: number;
   /** SIGKILLs of each of the `killed` services. */
   kills: number;
   killed: ServiceName[];
@@ -33,6 +36,7 @@ export const DEFAULT_OPTIONS: Omit<ChaosOptions, 'seed'> = {
   partners: 16,
   clientsPerPartner: 4,
   actors: 8,
+  rate: 8,
   kills: 2,
   killed: [...SERVICES],
   servers: ['redis', 'kafka', 'mongo'],
@@ -51,6 +55,7 @@ export const QUICK_OPTIONS: Omit<ChaosOptions, 'seed'> = {
   partners: 5,
   clientsPerPartner: 3,
   actors: 4,
+  rate: 6,
   kills: 1,
   killed: ['pool', 'points', 'contracts'],
   servers: ['redis', 'mongo'],
@@ -74,6 +79,7 @@ export interface ChaosResult {
  */
 export class ChaosExperiment {
   private platform?: ChaosPlatform;
+  private lag?: LagSampler;
 
   constructor(
     readonly options: ChaosOptions,
@@ -85,7 +91,7 @@ export class ChaosExperiment {
     const random = new Random(o.seed);
     const ledger = new Ledger();
     const settings =
-      `${o.durationS} s of load by ${o.actors} actors over ${o.partners} partners × ${o.clientsPerPartner} clients; ` +
+      `${o.durationS} s of load (${o.rate} requests/s, ${o.actors} at a time) over ${o.partners} partners × ${o.clientsPerPartner} clients; ` +
       `${o.kills} SIGKILL(s) of ${o.killed.join(', ') || 'no service'}` +
       `${o.servers.map((s) => (s === 'mongo' ? `, mongo stopped ${o.mongoDownS} s` : `, ${s} restart`)).join('')}`;
     this.log(`chaos run, seed ${o.seed}: ${settings}`);
@@ -111,8 +117,11 @@ export class ChaosExperiment {
       let faultsDone = 0;
       let recovered = true;
       const tailMs = Math.max(5000, 0.1 * durationMs);
+      const lag = (this.lag = new LagSampler(platform));
+      await lag.start();
       const load = new Load(platform, ledger, random).run(
         o.actors,
+        o.rate,
         () => !recovered || (Date.now() >= loadStarted + durationMs && faultsDone > 0 && Date.now() >= faultsDone + tailMs),
       );
       await Promise.all([
@@ -124,6 +133,7 @@ export class ChaosExperiment {
         }),
       ]);
       loadSeconds = Math.round((Date.now() - loadStarted) / 1000);
+      await lag.stop();
       let settled: ChaosReport['settle'] = { settled: false, ms: 0, pending: ['not waited for: a fault was not recovered from'] };
       let checks: Check[] = [];
       let sagas: SagaOutcome[] = [];
@@ -143,6 +153,7 @@ export class ChaosExperiment {
         settings,
         loadSeconds,
         loadStartedAt: loadStarted,
+        lag: lag.samples,
         counts: ledger.counts,
         faults: records,
         sagas,
@@ -162,6 +173,7 @@ export class ChaosExperiment {
 
   /** Stops the services and the servers; keeps their data and logs when asked (or when the run failed). */
   async cleanup(keep = this.options.keep): Promise<void> {
+    await this.lag?.stop();
     await this.platform?.stop(keep);
   }
 }

@@ -109,8 +109,8 @@ const WEIGHTS = {
 type Action = keyof typeof WEIGHTS;
 
 /**
- * The load: `actors` loops, each drawing one request after another for a random partner, until
- * told to stop. Exchanges over and under the balance, credits, purchases (new orderIds, the same
+ * The load: `actors` loops, each drawing one request after another for a random partner, paced
+ * to a rate, until told to stop. Exchanges over and under the balance, credits, purchases (new orderIds, the same
  * order again, an orderId with other lines), assignments (answered, rejected for want of stock
  * or by C1, or timed out while the pool is away), their keys replayed with the same body and with
  * another, devices activated past the licenses, cancellations that recover licenses.
@@ -124,11 +124,20 @@ export class Load {
     private readonly random: Random,
   ) {}
 
-  /** Runs until `done()` says so (checked before each request). */
-  async run(actors: number, done: () => boolean): Promise<void> {
+  /**
+   * Runs until `done()` says so (checked before each request), at `rate` requests a second in
+   * all: the sagas are accepted faster than they complete, so an unpaced load would pile up
+   * behind the slowest consumer whatever the faults. Paced below what the platform handles, the
+   * backlog a fault leaves drains, and the timeline shows how soon.
+   */
+  async run(actors: number, rate: number, done: () => boolean): Promise<void> {
+    let slot = Date.now();
     await Promise.all(
       Array.from({ length: actors }, async () => {
         while (!done()) {
+          slot = Math.max(slot + 1000 / rate, Date.now());
+          await sleep(slot - Date.now());
+          if (done()) return;
           const partnerId = this.random.pick(this.ledger.partners);
           const action = this.random.weighted(WEIGHTS);
           try {
@@ -136,7 +145,6 @@ export class Load {
           } catch (error) {
             this.ledger.problem(`${action} for ${partnerId} threw: ${error instanceof Error ? error.stack : String(error)}`);
           }
-          await sleep(this.random.int(20, 200));
         }
       }),
     );

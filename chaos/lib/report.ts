@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import type { Check, SagaOutcome } from './checks';
 import type { FaultRecord } from './faults';
+import type { LagSample } from './lag';
 
 export interface ChaosReport {
   seed: number;
@@ -9,6 +10,8 @@ export interface ChaosReport {
   loadAverage: [number, number];
   loadSeconds: number;
   loadStartedAt: number;
+  /** Consumer groups' lag sampled during the load. */
+  lag: LagSample[];
   counts: Map<string, number>;
   faults: FaultRecord[];
   sagas: SagaOutcome[];
@@ -35,14 +38,24 @@ function table(rows: string[][], align: ('l' | 'r')[]): string[] {
 const underFault = (saga: SagaOutcome, faults: FaultRecord[]): boolean =>
   faults.some((f) => saga.requestedAt <= f.endedAt && (saga.settledAt ?? Infinity) >= f.startedAt);
 
+/** The consumer group with the largest lag in the samples, and that lag. */
+function mostBehind(samples: LagSample[]): string {
+  let worst = { group: '', lag: 0 };
+  for (const sample of samples) for (const [group, lag] of Object.entries(sample.behind)) if (lag > worst.lag) worst = { group, lag };
+  return worst.lag > 0 ? `${worst.group} (${worst.lag})` : samples.length ? '-' : '(no sample)';
+}
+
 /**
  * The sagas by when they were requested, beside the faults that began in each slice of the load:
  * what a fault does to the sagas around it (timeouts, latencies) and how soon it passes.
  */
 function timeline(report: ChaosReport): string[] {
   const sliceMs = Math.max(10_000, Math.ceil(report.loadSeconds / 16 / 5) * 5000);
-  const rows: string[][] = [['from (s)', 'faults beginning', 'exchanges', 'p50 (s)', 'max (s)', 'assignments', 'activated', 'timed out', 'refused']];
-  for (let from = 0; from < report.loadSeconds * 1000; from += sliceMs) {
+  const rows: string[][] = [
+    ['from (s)', 'faults beginning', 'exchanges', 'p50 (s)', 'max (s)', 'assignments', 'activated', 'timed out', 'refused', 'most behind (messages)'],
+  ];
+  const last = Math.max(0, ...report.sagas.map((s) => s.requestedAt - report.loadStartedAt));
+  for (let from = 0; from <= last; from += sliceMs) {
     const inSlice = (at: number) => at - report.loadStartedAt >= from && at - report.loadStartedAt < from + sliceMs;
     const exchanges = report.sagas.filter((s) => s.kind === 'exchange' && inSlice(s.requestedAt));
     const assignments = report.sagas.filter((s) => s.kind === 'assignment' && inSlice(s.requestedAt));
@@ -60,6 +73,7 @@ function timeline(report: ChaosReport): string[] {
       String(assignments.filter((s) => s.status === 'activated').length),
       String(assignments.filter((s) => s.code === 'CONTRACTS.TIMEOUT').length),
       String(assignments.filter((s) => s.status === 'rejected' && s.code !== 'CONTRACTS.TIMEOUT').length),
+      mostBehind(report.lag.filter((l) => inSlice(l.at))),
     ]);
   }
   return [
