@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import { checkInvariants, type Check, type SagaOutcome } from './lib/checks';
 import { faultLabel, planFaults, runFaults, type FaultRecord } from './lib/faults';
 import { LagSampler } from './lib/lag';
-import { Ledger, Load } from './lib/load';
+import { Ledger, Load, MONTHLY_RETIRED } from './lib/load';
 import { ChaosPlatform, SERVICES, type ServiceName } from './lib/platform';
 import { Random } from './lib/random';
 import { formatReport, passed, type ChaosReport } from './lib/report';
@@ -108,7 +108,13 @@ export class ChaosExperiment {
       await seed(platform, ledger, { partners: o.partners, clients: o.clientsPerPartner });
 
       const durationMs = o.durationS * 1000;
-      const faults = planFaults(random, durationMs, { kills: o.kills, killed: o.killed, servers: o.servers, mongoDownMs: o.mongoDownS * 1000 });
+      const faults = planFaults(random, durationMs, {
+        kills: o.kills,
+        killed: o.killed,
+        servers: o.servers,
+        mongoDownMs: o.mongoDownS * 1000,
+        retire: MONTHLY_RETIRED,
+      });
       this.log(`load for ${o.durationS} s; faults planned: ${faults.map((f) => `${(f.atMs / 1000).toFixed(0)} s ${faultLabel(f)}`).join(', ')}`);
       const records: FaultRecord[] = [];
       const loadStarted = Date.now();

@@ -2,7 +2,10 @@ import type { ChaosPlatform, ServiceName } from './platform';
 import type { Random } from './random';
 
 type FaultKind =
-  { kind: 'kill'; service: ServiceName } | { kind: 'restart'; server: 'kafka' | 'redis' } | { kind: 'stop'; server: 'mongo'; downMs: number };
+  | { kind: 'kill'; service: ServiceName }
+  | { kind: 'restart'; server: 'kafka' | 'redis' }
+  | { kind: 'stop'; server: 'mongo'; downMs: number }
+  | { kind: 'retire'; sku: string };
 export type Fault = FaultKind & { atMs: number };
 
 /** What one fault did: from its start until every service answered /health/ready again. */
@@ -18,12 +21,18 @@ export interface FaultRecord {
   error?: string;
 }
 
-export const faultLabel = (fault: Fault): string =>
-  fault.kind === 'kill'
-    ? `SIGKILL ${fault.service}`
-    : fault.kind === 'restart'
-      ? `${fault.server} restart`
-      : `${fault.server} stopped ${Math.round(fault.downMs / 1000)} s`;
+export function faultLabel(fault: FaultKind): string {
+  switch (fault.kind) {
+    case 'kill':
+      return `SIGKILL ${fault.service}`;
+    case 'restart':
+      return `${fault.server} restart`;
+    case 'stop':
+      return `${fault.server} stopped ${Math.round(fault.downMs / 1000)} s`;
+    case 'retire':
+      return `${fault.sku} retired`;
+  }
+}
 
 /**
  * The faults of a run at seeded moments: `kills` SIGKILLs of each `killed` service, a restart of Redis
@@ -35,7 +44,7 @@ export const faultLabel = (fault: Fault): string =>
 export function planFaults(
   random: Random,
   durationMs: number,
-  options: { kills: number; killed: ServiceName[]; servers: ('kafka' | 'redis' | 'mongo')[]; mongoDownMs: number },
+  options: { kills: number; killed: ServiceName[]; servers: ('kafka' | 'redis' | 'mongo')[]; mongoDownMs: number; retire: string },
 ): Fault[] {
   const faults: FaultKind[] = [];
   for (let i = 0; i < options.kills; i++) for (const service of options.killed) faults.push({ kind: 'kill', service });
@@ -48,7 +57,14 @@ export function planFaults(
   }
   const start = 0.08 * durationMs;
   const slot = (0.72 * durationMs) / Math.max(1, faults.length);
-  return faults.map((fault, i) => ({ ...fault, atMs: Math.round(start + slot * (i + random.next() * 0.6)) }));
+  const plan: Fault[] = faults.map((fault, i) => ({ ...fault, atMs: Math.round(start + slot * (i + random.next() * 0.6)) }));
+  // The retirement comes right after the pool's first restart (or halfway): a pool working off a
+  // backlog may learn of it before it reaches the exchanges of that product points took.
+  const firstPoolKill = plan.findIndex((f) => f.kind === 'kill' && f.service === 'pool');
+  const retirement: Fault = { kind: 'retire', sku: options.retire, atMs: firstPoolKill >= 0 ? (plan[firstPoolKill] as Fault).atMs : durationMs / 2 };
+  const at = firstPoolKill >= 0 ? firstPoolKill + 1 : plan.findIndex((f) => f.atMs > retirement.atMs);
+  plan.splice(at < 0 ? plan.length : at, 0, retirement);
+  return plan;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -77,6 +93,8 @@ export async function runFaults(
     try {
       if (fault.kind === 'kill') {
         await platform.killAndRestart(fault.service);
+      } else if (fault.kind === 'retire') {
+        await platform.retireProduct(fault.sku);
       } else {
         await platform.stopServer(fault.server);
         const stopped = Date.now();

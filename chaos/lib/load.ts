@@ -5,6 +5,12 @@ import type { Random } from './random';
 export const FAMILY = 'chaos-endpoint';
 export const PRODUCTS = ['CHAOS-STD', 'CHAOS-ADV'] as const;
 export const MONTHLY = 'CHAOS-MSSP';
+/**
+ * A second monthly product, retired during the run (right after the pool's first restart, while
+ * it works off its backlog): exchanges of it that points took before it knew are refused by a
+ * pool that knew first, and refunded (M3).
+ */
+export const MONTHLY_RETIRED = 'CHAOS-MSSP-OLD';
 export const POINTS_PRICE = 2;
 /** The reason of every credit: a replayed key must carry the same body. */
 export const CREDIT_REASON = 'chaos credit';
@@ -19,6 +25,7 @@ export interface ExchangeRecord {
   partnerId: string;
   key: string;
   exchangeId: string;
+  sku: string;
   quantity: number;
 }
 
@@ -179,7 +186,7 @@ export class Load {
     this.ledger.problem(`${what}: unexpected answer ${answer.status} ${JSON.stringify(answer.body)}`);
   }
 
-  private async postExchange(partnerId: string, key: string, quantity: number) {
+  private async postExchange(partnerId: string, key: string, sku: string, quantity: number) {
     return untilAnswered(
       this.platform,
       this.ledger,
@@ -187,22 +194,25 @@ export class Load {
       'POST',
       `/partners/${partnerId}/points/exchanges`,
       { ...(await this.platform.auth({ partnerId })), 'idempotency-key': key },
-      { lines: [{ sku: MONTHLY, quantity }] },
+      { lines: [{ sku, quantity }] },
     );
   }
 
   async exchange(partnerId: string): Promise<void> {
     const key = this.next(`x-${partnerId}`);
+    const sku = this.random.chance(0.3) ? MONTHLY_RETIRED : MONTHLY;
     const quantity = this.random.int(1, 8);
-    const result = await this.postExchange(partnerId, key, quantity);
+    const result = await this.postExchange(partnerId, key, sku, quantity);
     if (!result) return;
     const { answer, uncertain } = result;
     if ((answer.status === 202 || answer.status === 200) && typeof answer.body?.exchangeId === 'string') {
       if (isReplay(answer) && !uncertain) this.ledger.problem(`exchange ${key}: a new key answered as a replay`);
-      this.ledger.exchanges.set(answer.body.exchangeId, { partnerId, key, exchangeId: answer.body.exchangeId, quantity });
+      this.ledger.exchanges.set(answer.body.exchangeId, { partnerId, key, exchangeId: answer.body.exchangeId, sku, quantity });
       this.ledger.count('exchanges accepted');
     } else if (answer.status === 409 && answer.body?.code === 'POINTS.INSUFFICIENT_BALANCE') {
       this.ledger.count('exchanges over the balance (409)');
+    } else if (answer.status === 400 && answer.body?.code === 'POINTS.SKU_RETIRED' && sku === MONTHLY_RETIRED) {
+      this.ledger.count('exchanges of a retired product (400)');
     } else this.unexpected(`exchange ${key}`, answer);
   }
 
@@ -211,7 +221,7 @@ export class Load {
     if (mine.length === 0) return this.exchange(partnerId);
     const previous = this.random.pick(mine);
     const sameBody = this.random.chance(0.7);
-    const result = await this.postExchange(partnerId, previous.key, sameBody ? previous.quantity : previous.quantity + 1);
+    const result = await this.postExchange(partnerId, previous.key, previous.sku, sameBody ? previous.quantity : previous.quantity + 1);
     if (!result) return;
     const { answer } = result;
     if (sameBody) {

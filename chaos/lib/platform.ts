@@ -148,6 +148,18 @@ export class ChaosPlatform {
     return true;
   }
 
+  /** Retires a product in the catalog (as catalog-admin), trying again while the catalog does not answer. */
+  async retireProduct(sku: string): Promise<void> {
+    const admin = await this.auth({ role: 'catalog-admin' });
+    for (const deadline = Date.now() + 60_000; ;) {
+      const answer = await this.call('catalog', 'POST', `/products/${sku}/retire`, admin);
+      if (!(answer instanceof Error) && answer.status === 200) return;
+      if (!(answer instanceof Error) && answer.status < 500) throw new Error(`retiring ${sku}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      if (Date.now() > deadline) throw new Error(`retiring ${sku}: no answer within 60 s`);
+      await sleep(500);
+    }
+  }
+
   auth(who: { partnerId: string } | { role: 'catalog-admin' | 'points-admin' | 'support' }): Promise<Record<string, string>> {
     const key = 'partnerId' in who ? `p:${who.partnerId}` : `r:${who.role}`;
     let token = this.tokens.get(key);

@@ -36,7 +36,7 @@ function table(rows: string[][], align: ('l' | 'r')[]): string[] {
 
 /** Whether a saga ran while a fault was in progress (its request-to-final span meets a fault's span). */
 const underFault = (saga: SagaOutcome, faults: FaultRecord[]): boolean =>
-  faults.some((f) => saga.requestedAt <= f.endedAt && (saga.settledAt ?? Infinity) >= f.startedAt);
+  faults.some((f) => f.kind !== 'retire' && saga.requestedAt <= f.endedAt && (saga.settledAt ?? Infinity) >= f.startedAt);
 
 /** The consumer group with the largest lag in the samples, and that lag. */
 function mostBehind(samples: LagSample[]): string {
@@ -105,7 +105,7 @@ export function formatReport(report: ChaosReport): string {
       ['r', 'l', 'r', 'l'],
     ),
   );
-  const kinds = [...new Set(report.faults.map((f) => f.label.replace(/ stopped .*/, ' stopped')))];
+  const kinds = [...new Set(report.faults.filter((f) => f.kind !== 'retire').map((f) => f.label.replace(/ stopped .*/, ' stopped')))];
   out.push('', 'kill to ready (s)');
   out.push(
     ...table(

@@ -1,4 +1,4 @@
-import { CREDIT_REASON, FAMILY, MONTHLY, POINTS_PRICE, PRODUCTS, untilAnswered, type Ledger } from './load';
+import { CREDIT_REASON, FAMILY, MONTHLY, MONTHLY_RETIRED, POINTS_PRICE, PRODUCTS, untilAnswered, type Ledger } from './load';
 import type { Answer, ChaosPlatform } from './platform';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,7 +22,10 @@ export async function seed(platform: ChaosPlatform, ledger: Ledger, options: { p
     ['/families', { code: FAMILY, name: 'Chaos endpoint protection' }],
     ['/families', { code: 'chaos-mssp', name: 'Chaos monthly protection' }],
     ...PRODUCTS.map((sku): [string, unknown] => ['/products', product(sku, { familyCode: FAMILY, terms: [12] })]),
-    ['/products', product(MONTHLY, { familyCode: 'chaos-mssp', terms: [1], pointsPricePerMonth: POINTS_PRICE })],
+    ...[MONTHLY, MONTHLY_RETIRED].map((sku): [string, unknown] => [
+      '/products',
+      product(sku, { familyCode: 'chaos-mssp', terms: [1], pointsPricePerMonth: POINTS_PRICE }),
+    ]),
   ];
   for (const [path, body] of writes) {
     expectStatus(`catalog ${path}`, await untilAnswered(platform, ledger, 'catalog', 'POST', path, catalogAdmin, body), [201]);
@@ -62,8 +65,16 @@ export async function seed(platform: ChaosPlatform, ledger: Ledger, options: { p
           .then((a) => !(a instanceof Error) && a.body?.code === 'CONTRACTS.TERM_NOT_ALLOWED'),
       ),
       platform
-        .call('points', 'POST', `/partners/${probe}/points/exchanges?dryRun=true`, pointsAdmin, { lines: [{ sku: MONTHLY, quantity: 1 }] })
-        .then((a) => !(a instanceof Error) && a.body?.code === 'POINTS.INSUFFICIENT_BALANCE'),
+        .call('pool', 'POST', `/partners/${probe}/pool/purchases`, probeAuth, {
+          orderId: 'probe',
+          lines: [{ sku: MONTHLY_RETIRED, termMonths: 12, quantity: 1 }],
+        })
+        .then((a) => !(a instanceof Error) && a.body?.code === 'POOL.TERM_NOT_ALLOWED'),
+      ...[MONTHLY, MONTHLY_RETIRED].map((sku) =>
+        platform
+          .call('points', 'POST', `/partners/${probe}/points/exchanges?dryRun=true`, pointsAdmin, { lines: [{ sku, quantity: 1 }] })
+          .then((a) => !(a instanceof Error) && a.body?.code === 'POINTS.INSUFFICIENT_BALANCE'),
+      ),
     ]);
     if (known.every(Boolean)) break;
     if (Date.now() > deadline) throw new Error("the services' copies of the catalog did not know the chaos products within 2 minutes");
