@@ -236,13 +236,20 @@ export async function grantServiceAcls(admin: Admin, prefix: string): Promise<vo
 
 /**
  * Provisioning step of a deployment (`npm start`, the compose and Kubernetes init jobs): grants the
- * services' and readers' ACLs under KAFKA_TOPIC_PREFIX, signed in with KAFKA_SASL_USERNAME/PASSWORD (the operator).
+ * services' and readers' ACLs, and brings every topic to its declared policy (created, drift
+ * corrected, too few partitions refused), under KAFKA_TOPIC_PREFIX, signed in with KAFKA_SASL_USERNAME/PASSWORD (the operator).
  */
 export async function provisionKafkaAcls(env: Record<string, string | undefined> = process.env): Promise<void> {
-  const connection = loadConfig((reader) => {
+  const { connection, topics } = loadConfig((reader) => {
     const read = readKafkaConnection(reader, 'operator');
     if (!read.kafkaSasl) reader.problems.push('KAFKA_SASL_PASSWORD is required: the ACLs are granted by the operator principal');
-    return read;
+    return {
+      connection: read,
+      topics: {
+        topicPartitions: reader.int('KAFKA_TOPIC_PARTITIONS', { default: DEFAULT_TOPIC_SETTINGS.topicPartitions, min: 1, max: 1000 }),
+        eventsRetentionMs: reader.int('KAFKA_EVENTS_RETENTION_MS', { default: DEFAULT_TOPIC_SETTINGS.eventsRetentionMs, min: -1 }),
+      },
+    };
   }, env);
   const logger = createLogger('kafka-acls', env.LOG_LEVEL ?? 'info');
   const admin = createKafka({ ...connection, service: 'kafka-acls' }, logger).admin();
@@ -253,6 +260,11 @@ export async function provisionKafkaAcls(env: Record<string, string | undefined>
       { prefix: connection.topicPrefix, services: KAFKA_SERVICES, readers: Object.keys(KAFKA_READERS) },
       'Kafka ACLs of the services and readers granted',
     );
+    // The deployment applies the topic policy too (each owner's topics as that owner would at start-up).
+    for (const context of KAFKA_SERVICES) {
+      const report = await ensureTopics(admin, [connection.topicPrefix + topicOf(context)], topics, { owner: context });
+      if (report.created.length > 0 || report.corrected.length > 0) logger.info({ ...report }, 'topics brought to their declared policy');
+    }
   } finally {
     await admin.disconnect();
   }

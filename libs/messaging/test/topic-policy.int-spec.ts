@@ -1,6 +1,6 @@
 import { testKafkaClient, uniqueNames } from '@licensing/testing';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
-import { DLQ_RETENTION_MS, ensureTopics, TopicPolicyError } from '../src';
+import { DLQ_RETENTION_MS, ensureTopics, provisionKafkaAcls, TopicPolicyError } from '../src';
 
 /**
  * Issue 11: the services bring their topics to the declared policy at start-up (topology.ts),
@@ -83,5 +83,22 @@ describe('topic policy at start-up', () => {
     } finally {
       await points.disconnect();
     }
+  });
+
+  it("is applied by the deployment's provisioning too (npm start, the kafka-acls jobs), which refuses too few partitions the same way", async () => {
+    const prefix = `${names.prefix}deploy.`;
+    const env = {
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+      KAFKA_SASL_USERNAME: process.env.KAFKA_OPERATOR_USERNAME ?? 'operator',
+      KAFKA_SASL_PASSWORD: process.env.KAFKA_OPERATOR_PASSWORD,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_TOPIC_PARTITIONS: '2',
+      LOG_LEVEL: 'silent',
+    };
+    await provisionKafkaAcls(env);
+    expect(await configOf(`${prefix}catalog.events`)).toMatchObject({ 'cleanup.policy': 'compact' });
+    expect(await configOf(`${prefix}contracts.events`)).toMatchObject({ 'retention.ms': '-1' });
+    expect(await partitionsOf(`${prefix}points.events.dlq`)).toBe(2);
+    await expect(provisionKafkaAcls({ ...env, KAFKA_TOPIC_PARTITIONS: '3' })).rejects.toBeInstanceOf(TopicPolicyError);
   });
 });
