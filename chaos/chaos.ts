@@ -14,6 +14,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as prettier from 'prettier';
 import { ChaosExperiment, DEFAULT_OPTIONS, QUICK_OPTIONS, type ChaosOptions } from './experiment';
 import { SERVICES } from './lib/platform';
 import { newSeed } from './lib/random';
@@ -103,10 +104,12 @@ async function main(): Promise<number> {
   const results = join(__dirname, 'results');
   mkdirSync(results, { recursive: true });
   const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-seed${result.report.seed}`;
-  const json = JSON.stringify({ ...result.report, counts: Object.fromEntries(result.report.counts) }, null, 2);
+  const json = JSON.stringify({ ...result.report, counts: Object.fromEntries(result.report.counts) });
   for (const name of ['latest', stamp]) {
+    const path = join(results, `${name}.json`);
+    // Formatted as the repo's prettier wants it, so `npm run lint` passes with results on disk.
+    writeFileSync(path, await prettier.format(json, { ...(await prettier.resolveConfig(path)), filepath: path }));
     writeFileSync(join(results, `${name}.txt`), `${result.text}\n`);
-    writeFileSync(join(results, `${name}.json`), `${json}\n`);
   }
   console.log(`\nwritten: chaos/results/${stamp}.{txt,json} (and latest.*)`);
   if (result.logs) console.log(`\nlogs and data kept in ${result.logs}`);

@@ -23,14 +23,15 @@ export interface Answer {
 
 /**
  * Deadlines short enough to fall due within a run, in the order DESIGN §5 wants them (the
- * contracts service gives up on the pool before the pool gives up its reservation), and sweeps
+ * contracts service gives up on the pool before the pool gives up its reservation; 6 s is less
+ * than a killed pool takes to come back, so the assignments it leaves unanswered time out), and sweeps
  * that find within seconds what a job lost with Redis missed. Everything else is the services'
  * defaults (consumer sessions, scheduler checks), so what is measured is what operators run.
  */
 export const CHAOS_SETTINGS: Record<string, string> = {
-  CONTRACTS_ASSIGNMENT_TIMEOUT_MS: '10000',
+  CONTRACTS_ASSIGNMENT_TIMEOUT_MS: '6000',
   CONTRACTS_ASSIGNMENT_SWEEP_MS: '2000',
-  POOL_RESERVATION_TIMEOUT_MS: '20000',
+  POOL_RESERVATION_TIMEOUT_MS: '15000',
   POOL_RESERVATION_SWEEP_MS: '2000',
   POINTS_EXCHANGE_TIMEOUT_MS: '15000',
 };
