@@ -203,14 +203,14 @@ async function mongoCeilings(urls: InfraUrls, options: CeilingOptions): Promise<
     const hot = await run('mongo saves, 1 document', 1, () => 'doc-0');
     ceilings.push({
       key: 'mongoSaveHot',
-      name: 'Mongo saves, 1 document',
+      name: 'Mongo saves, 1 writer, 1 doc',
       perS: hot.perS,
       how: 'findOne + updateOne({_id, version}) of one ~2 KB document, one writer (the most one document takes without conflicts)',
     });
     const spread = await run('mongo saves, 60 documents', 8, () => `doc-${Math.floor(Math.random() * 60)}`);
     ceilings.push({
       key: 'mongoSaveSpread',
-      name: 'Mongo saves, 60 documents',
+      name: 'Mongo saves, 8 writers, 60 docs',
       perS: spread.perS,
       how: `findOne + updateOne({_id, version}) of 60 ~2 KB documents, 8 concurrent writers (${spread.conflicts} conflicts retried, not counted)`,
     });
