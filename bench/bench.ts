@@ -59,7 +59,7 @@ const HELP = `npm run bench -- [options]
   --step-seconds=N            length of each open-loop step (default 10; quick 3)
   --assignment-rates=R,R,...  offered rates of the assignment saga, per second
   --exchange-rates=R,R,...    offered rates of the exchange saga, per second
-  --reservations=N            assignments per run of scenario (c) (default 1000; quick 100)
+  --reservations=N            assignments per run of scenario (c) (default 1000; quick 50)
   --reservation-window=N      of which at most N in flight at once (default 50)
   --partners=N                partners of the sagas (default 60)
   --clients-per-partner=N     clients each partner assigns to (default 10)
@@ -112,7 +112,7 @@ function parseOptions(argv: string[]): Options {
     scenarios,
     ceilingSeconds: seconds('ceiling-seconds', quick ? 0.5 : 3),
     kafkaMessages: int('kafka-messages', quick ? 5000 : 60_000),
-    reservations: int('reservations', quick ? 100 : 1000),
+    reservations: int('reservations', quick ? 50 : 1000),
     reservationWindow: int('reservation-window', 50, 100_000),
     stepSeconds: seconds('step-seconds', quick ? 2 : 10),
     drainSeconds: 60,
