@@ -19,7 +19,17 @@ import {
   type TrialExtendedV1,
   type TrialStartedV1,
 } from '@licensing/events';
-import { bearer, eventually, EventTap, readPoolInvariant, ServiceProcess, serviceEnv, uniqueNames } from '@licensing/testing';
+import {
+  bearer,
+  eventually,
+  EventTap,
+  readPoolInvariant,
+  ServiceProcess,
+  serviceEnv,
+  uniqueNames,
+  callJson as call,
+  type JsonAnswer,
+} from '@licensing/testing';
 import { addDays, addMonths, daysBetween, firstOfNextMonth } from '../../services/contracts/src/domain/dates';
 
 /**
@@ -41,11 +51,6 @@ let tap: EventTap;
 let clockAdmin: { authorization: string };
 let pointsAdmin: { authorization: string };
 const tokens = new Map<string, { authorization: string }>();
-
-interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the assertions
-}
 
 interface ContractView {
   contractId: string;
@@ -72,16 +77,6 @@ interface PoolLine {
   available: number;
   reserved: number;
   assigned: number;
-}
-
-async function call(service: ServiceProcess, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Answer> {
-  const response = await service.fetch(path, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
 async function tokenOf(partnerId: string): Promise<{ authorization: string }> {
@@ -179,7 +174,7 @@ async function serviceOf(partnerId: string, clientId: string, sku: string): Prom
 }
 
 /** Starts a saga (assignment, renewal, change…) and waits for its final state. */
-async function saga(partnerId: string, path: string, key: string, body: unknown): Promise<Answer> {
+async function saga(partnerId: string, path: string, key: string, body: unknown): Promise<JsonAnswer> {
   return call(contracts, 'POST', path, { ...(await tokenOf(partnerId)), 'idempotency-key': key, prefer: 'wait=20' }, body);
 }
 
@@ -197,7 +192,7 @@ async function assign(
 const devicePath = (partnerId: string, clientId: string, sku: string, deviceId: string) =>
   `${clientPath(partnerId, clientId)}/services/${sku}/devices/${deviceId}`;
 
-async function activate(partnerId: string, clientId: string, sku: string, deviceId: string): Promise<Answer> {
+async function activate(partnerId: string, clientId: string, sku: string, deviceId: string): Promise<JsonAnswer> {
   return call(contracts, 'PUT', devicePath(partnerId, clientId, sku, deviceId), await tokenOf(partnerId));
 }
 
@@ -672,7 +667,7 @@ describe('5. a trial (C10)', () => {
 describe('6. monthly contracts on licenses bought with points (M4 with C9)', () => {
   const P = 'lc-six';
 
-  const exchange = async (quantity: number): Promise<Answer> =>
+  const exchange = async (quantity: number): Promise<JsonAnswer> =>
     call(points, 'POST', `/partners/${P}/points/exchanges`, { ...(await tokenOf(P)), prefer: 'wait=20' }, { lines: [{ sku: 'EP-MSSP', quantity }] });
   const wallet = async () => (await call(points, 'GET', `/partners/${P}/points`, pointsAdmin)).body;
 

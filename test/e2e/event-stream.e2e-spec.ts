@@ -4,7 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ContractsEvents, createAjv, PointsEvents, PoolEvents, type CloudEvent } from '@licensing/events';
-import { bearer, caughtUp, eventually, EventTap, ServiceProcess, serviceEnv, testKafka, testKafkaClient, uniqueNames } from '@licensing/testing';
+import {
+  bearer,
+  caughtUp,
+  eventually,
+  EventTap,
+  ServiceProcess,
+  serviceEnv,
+  testKafka,
+  testKafkaClient,
+  uniqueNames,
+  callJson as call,
+} from '@licensing/testing';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
@@ -42,21 +53,6 @@ let pointsAdmin: { authorization: string };
 let clockAdmin: { authorization: string };
 const connections: Connection[] = [];
 const tokens = new Map<string, { authorization: string }>();
-
-interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the assertions
-}
-
-async function call(service: ServiceProcess, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Answer> {
-  const response = await service.fetch(path, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 async function tokenOf(partnerId: string): Promise<{ authorization: string }> {
   if (!tokens.has(partnerId)) tokens.set(partnerId, await bearer({ partnerId }));

@@ -1,5 +1,16 @@
 import { PointsEvents, type CloudEvent, type ExchangeDebitedV1, type MonthlyLapsedV1 } from '@licensing/events';
-import { bearer, caughtUp, eventually, EventTap, ServiceProcess, serviceEnv, testKafka, uniqueNames } from '@licensing/testing';
+import {
+  bearer,
+  caughtUp,
+  eventually,
+  EventTap,
+  ServiceProcess,
+  serviceEnv,
+  testKafka,
+  uniqueNames,
+  callJson as call,
+  type JsonAnswer,
+} from '@licensing/testing';
 import type { Admin } from 'kafkajs';
 
 /**
@@ -20,22 +31,6 @@ let tap: EventTap;
 let admin: Admin;
 let pointsAdmin: { authorization: string };
 const tokens = new Map<string, { authorization: string }>();
-
-interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the assertions
-  headers: Headers;
-}
-
-async function call(service: ServiceProcess, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Answer> {
-  const response = await service.fetch(path, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-}
 
 async function tokenOf(partnerId: string) {
   if (!tokens.has(partnerId)) tokens.set(partnerId, await bearer({ partnerId }));
@@ -72,7 +67,12 @@ async function pointsLedger(partnerId: string): Promise<LedgerEntry[]> {
   const entries: LedgerEntry[] = [];
   let cursor: string | null = null;
   do {
-    const page: Answer = await call(points, 'GET', `/partners/${partnerId}/points/ledger?limit=100${cursor ? `&before=${cursor}` : ''}`, pointsAdmin);
+    const page: JsonAnswer = await call(
+      points,
+      'GET',
+      `/partners/${partnerId}/points/ledger?limit=100${cursor ? `&before=${cursor}` : ''}`,
+      pointsAdmin,
+    );
     entries.push(...page.body.items);
     cursor = page.body.nextCursor;
   } while (cursor);

@@ -84,3 +84,27 @@ export class ServiceProcess {
     return fetch(`${this.url}${path}`, init);
   }
 }
+
+/** A JSON answer of a service, for assertions. */
+export interface JsonAnswer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers, checked by the assertions
+  headers: Headers;
+}
+
+/** One request to a service process: an object body is sent as JSON, a string as it is (for malformed-input tests). */
+export async function callJson(
+  service: ServiceProcess,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: unknown,
+): Promise<JsonAnswer> {
+  const response = await service.fetch(path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
