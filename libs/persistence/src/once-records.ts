@@ -121,7 +121,8 @@ export class OnceRecords<O = unknown> {
   }
 }
 
-const canonical = (value: unknown): string =>
+/** JSON with every object's keys in order: equal values give equal strings. */
+export const canonicalJson = (value: unknown): string =>
   JSON.stringify(value, (_, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
@@ -129,4 +130,4 @@ const canonical = (value: unknown): string =>
   );
 
 /** The digest of a body: the same value gives the same digest whatever its keys' order (sha256, hex). */
-export const digestOf = (value: unknown): string => createHash('sha256').update(canonical(value)).digest('hex');
+export const digestOf = (value: unknown): string => createHash('sha256').update(canonicalJson(value)).digest('hex');

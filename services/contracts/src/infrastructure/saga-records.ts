@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@licensing/persistence';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Schema, type Model } from 'mongoose';
@@ -44,17 +45,10 @@ export const sagaRecordModel = {
   ),
 };
 
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
-
 /** The digest of a request: the same route and body give the same digest, whatever the key order. */
 export const requestDigest = (route: string, body: unknown): string =>
   createHash('sha256')
-    .update(`${route}\n${canonical(body)}`)
+    .update(`${route}\n${canonicalJson(body)}`)
     .digest('hex');
 
 @Injectable()
