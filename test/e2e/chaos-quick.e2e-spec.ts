@@ -1,4 +1,4 @@
-import { parseOptions } from '../../chaos/chaos';
+import { parseOptions } from '../../chaos/options';
 import { ChaosExperiment } from '../../chaos/experiment';
 
 /**
