@@ -1,4 +1,5 @@
 import { contextOf, dlqTopicOf, validateEnvelope, validateEvent, type CloudEvent } from '@licensing/events';
+import { WriteBatch } from '@licensing/persistence';
 import { isTransient, type Logger, type Metrics } from '@licensing/platform';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
@@ -36,6 +37,8 @@ export interface TransportSettings {
   topicPrefix: string;
   maxAttempts: number;
   partitionsConcurrently: number;
+  /** Messages of a batch handled together, their writes grouped (WriteBatch); 1 or unset: one by one. */
+  batchSize?: number;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
@@ -244,18 +247,42 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
     }, delay);
   }
 
+  /**
+   * Handles a partition's batch in slices of `batchSize` messages, each slice at once under one
+   * WriteBatch: the slice's writes to one aggregate become one version-checked save, its inserts
+   * one bulk insert (libs/persistence write-batch.ts). Offsets are resolved in order up to the
+   * first message that must wait; the partition is fetched again from there, and what the slice
+   * applied after it is recognised by event id when it comes back.
+   */
   private async eachBatch(payload: EachBatchPayload, handlers: Map<string, Handler>, groupId: string, log: Logger): Promise<void> {
     const { batch, resolveOffset, heartbeat, pause, isRunning, isStale } = payload;
     const key = `${groupId}/${batch.topic}/${batch.partition}`;
-    for (const message of batch.messages) {
+    const size = Math.max(1, this.settings.batchSize ?? 1);
+    for (let start = 0; start < batch.messages.length; start += size) {
       if (!this.running || !isRunning() || isStale()) return;
-      const outcome = await this.handle(batch, message, handlers, groupId, log);
-      if (outcome === 'wait') {
-        this.pauseFor(key, pause, log, batch);
-        return;
+      const slice = batch.messages.slice(start, start + size);
+      const writes = new WriteBatch();
+      const outcomes =
+        slice.length === 1
+          ? [await this.handle(batch, slice[0] as KafkaMessage, handlers, groupId, log)]
+          : await Promise.all(
+              slice.map((message, seq) =>
+                writes.run(
+                  seq,
+                  message.key?.toString('utf8'),
+                  () => this.handle(batch, message, handlers, groupId, log),
+                  (outcome) => outcome === 'wait',
+                ),
+              ),
+            );
+      for (const [index, message] of slice.entries()) {
+        if (outcomes[index] === 'wait') {
+          this.pauseFor(key, pause, log, batch);
+          return;
+        }
+        this.waits.delete(key);
+        resolveOffset(message.offset);
       }
-      this.waits.delete(key);
-      resolveOffset(message.offset);
       await heartbeat();
     }
   }
@@ -309,7 +336,9 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
         lastError = error;
         logger.warn({ err: error, attempt }, 'handler failed');
         if (attempt < this.settings.maxAttempts && this.running) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min((this.settings.retryBackoffMs ?? 200) * 2 ** (attempt - 1), 5000)));
+          await WriteBatch.idle(
+            new Promise((resolve) => setTimeout(resolve, Math.min((this.settings.retryBackoffMs ?? 200) * 2 ** (attempt - 1), 5000))),
+          );
         }
       }
     }

@@ -105,6 +105,7 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
             topicPrefix: config.topicPrefix,
             maxAttempts: config.consumerMaxAttempts,
             partitionsConcurrently: config.consumerConcurrency,
+            batchSize: config.consumerBatchSize,
             sessionTimeoutMs: config.consumerSessionTimeoutMs,
             heartbeatIntervalMs: config.consumerHeartbeatIntervalMs,
             rebalanceTimeoutMs: config.consumerRebalanceTimeoutMs,

@@ -3,6 +3,7 @@ import { assertValidEvent, createEvent, type CloudEvent, type EventDraft } from 
 import type { Model } from 'mongoose';
 import type { AggregateDocument } from './aggregate.schema';
 import { isDuplicateKey } from './duplicate-key';
+import { WriteBatch, type Queued } from './write-batch';
 
 export type Outcome<S, R> =
   { duplicate: false; result: R; state: S | null; version: number; events: CloudEvent[] } | { duplicate: true; state: S | null; version: number };
@@ -19,6 +20,12 @@ export class ConcurrencyError extends Error {
 export interface OutboxListener {
   watch(model: Model<AggregateDocument<unknown>>): void;
   trigger(model: Model<AggregateDocument<unknown>>, id: string): void;
+}
+
+/** One call of `execute`: its decision and the id it is handled once under. */
+interface Call<S> {
+  decide: (state: S | null, version: number) => Decision<S, unknown> | Promise<Decision<S, unknown>>;
+  dedupeKey?: string;
 }
 
 export interface RepositoryOptions {
@@ -54,38 +61,95 @@ export class AggregateRepository<S> {
    * `dedupeKey` (an event id or an idempotency key) already recorded, nothing runs again.
    * `decide` may read what else it needs (other aggregates, read models) asynchronously: it runs
    * again on every attempt, so a retry after a conflict decides on facts read after the state.
+   *
+   * Inside a consumer's batch (WriteBatch), the calls on one aggregate wait for each other and
+   * are decided one after another, in the messages' order, on one loaded state, then saved in
+   * one version-checked write: each still sees the state the ones before it left, each gets its
+   * own version (the document's version moves by one per change, as if saved one by one), its
+   * own events and its own answer, and a duplicate id is still handled once.
    */
-  async execute<R>(
+  execute<R>(
     id: string,
     decide: (state: S | null, version: number) => Decision<S, R> | Promise<Decision<S, R>>,
     dedupeKey?: string,
   ): Promise<Outcome<S, R>> {
+    const call: Call<S> = { decide: decide as Call<S>['decide'], dedupeKey };
+    const queued = WriteBatch.enqueue<Call<S>, Outcome<S, unknown>>(
+      `aggregate:${this.model.collection.collectionName}/${id}`,
+      call,
+      (calls) => this.decideAll(id, calls),
+      { ordered: true },
+    );
+    if (queued) return queued as Promise<Outcome<S, R>>;
+    return new Promise<Outcome<S, R>>((resolve, reject) => {
+      void this.decideAll(id, [{ item: call, seq: 0, resolve: resolve as (o: Outcome<S, unknown>) => void, reject }]);
+    });
+  }
+
+  /**
+   * Decides the calls one after another on the loaded state and saves once; on a conflict,
+   * everything again from the load. A call whose decision throws is answered with its error
+   * and changes nothing; the others go on.
+   */
+  private async decideAll(id: string, calls: Queued<Call<S>, Outcome<S, unknown>>[]): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 100;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const current = await this.load(id);
-      if (dedupeKey !== undefined && current?.handled.includes(dedupeKey)) {
-        return { duplicate: true, state: current.state, version: current.version };
+    try {
+      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        const current = await this.load(id);
+        let state = current?.state ?? null;
+        let version = current?.version ?? 0;
+        const handled = [...(current?.handled ?? [])];
+        const seen = new Set(handled);
+        const outbox: CloudEvent[] = [];
+        const answers: (() => void)[] = [];
+        for (const { item, resolve, reject } of calls) {
+          if (item.dedupeKey !== undefined && seen.has(item.dedupeKey)) {
+            const answer: Outcome<S, unknown> = { duplicate: true, state, version };
+            answers.push(() => resolve(answer));
+            continue;
+          }
+          try {
+            const decision = await item.decide(state, version);
+            if (decision.state === undefined) {
+              const answer: Outcome<S, unknown> = { duplicate: false, result: decision.result, state, version, events: [] };
+              answers.push(() => resolve(answer));
+              continue;
+            }
+            const events = (decision.events ?? []).map((draft) => {
+              const event = createEvent(draft);
+              assertValidEvent(event);
+              return event;
+            });
+            state = decision.state;
+            version += 1;
+            outbox.push(...events);
+            if (item.dedupeKey !== undefined) {
+              handled.push(item.dedupeKey);
+              seen.add(item.dedupeKey);
+            }
+            const answer: Outcome<S, unknown> = { duplicate: false, result: decision.result, state, version, events };
+            answers.push(() => resolve(answer));
+          } catch (error) {
+            answers.push(() => reject(error));
+          }
+        }
+        const changed = version !== (current?.version ?? 0);
+        const kept = handled.slice(-(this.options.handledLimit ?? 1000));
+        const saved =
+          !changed ||
+          (current ? await this.update(current, state as S, version, outbox, kept) : await this.insert(id, state as S, version, outbox, kept));
+        if (saved) {
+          if (outbox.length > 0) this.outbox?.trigger(this.model as unknown as Model<AggregateDocument<unknown>>, id);
+          for (const answer of answers) answer();
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 3)));
       }
-      const decision = await decide(current?.state ?? null, current?.version ?? 0);
-      if (decision.state === undefined) {
-        return { duplicate: false, result: decision.result, state: current?.state ?? null, version: current?.version ?? 0, events: [] };
-      }
-      const events = (decision.events ?? []).map((draft) => {
-        const event = createEvent(draft);
-        assertValidEvent(event);
-        return event;
-      });
-      const handled =
-        dedupeKey === undefined ? (current?.handled ?? []) : [...(current?.handled ?? []), dedupeKey].slice(-(this.options.handledLimit ?? 1000));
-      const saved = current ? await this.update(current, decision.state, events, handled) : await this.insert(id, decision.state, events, handled);
-      if (saved) {
-        if (events.length > 0) this.outbox?.trigger(this.model as unknown as Model<AggregateDocument<unknown>>, id);
-        const version = (current?.version ?? 0) + 1;
-        return { duplicate: false, result: decision.result, state: decision.state, version, events };
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 3)));
+      throw new ConcurrencyError(id, maxAttempts);
+    } catch (error) {
+      // The load or the save failed (a store away, a conflict that outlasted its retries): every call fails with it.
+      for (const { reject } of calls) reject(error);
     }
-    throw new ConcurrencyError(id, maxAttempts);
   }
 
   /**
@@ -134,9 +198,9 @@ export class AggregateRepository<S> {
     return ((await query.exec()) as { _id: string }[]).map((d) => d._id);
   }
 
-  private async insert(id: string, state: S, outbox: CloudEvent[], handled: string[]): Promise<boolean> {
+  private async insert(id: string, state: S, version: number, outbox: CloudEvent[], handled: string[]): Promise<boolean> {
     try {
-      await this.model.collection.insertOne({ _id: id, version: 1, state, outbox, handled } as never);
+      await this.model.collection.insertOne({ _id: id, version, state, outbox, handled } as never);
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
@@ -144,8 +208,8 @@ export class AggregateRepository<S> {
     }
   }
 
-  private async update(current: AggregateDocument<S>, state: S, events: CloudEvent[], handled: string[]): Promise<boolean> {
-    const update: Record<string, unknown> = { $set: { version: current.version + 1, state, handled } };
+  private async update(current: AggregateDocument<S>, state: S, version: number, events: CloudEvent[], handled: string[]): Promise<boolean> {
+    const update: Record<string, unknown> = { $set: { version, state, handled } };
     // $push, not $set: the relay removes published events concurrently and must not see them come back.
     if (events.length > 0) update.$push = { outbox: { $each: events } };
     const result = await this.model.collection.updateOne({ _id: current._id, version: current.version } as never, update as never);

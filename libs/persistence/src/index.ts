@@ -3,3 +3,5 @@ export * from './aggregate-repository';
 export * from './duplicate-key';
 export * from './persistence.module';
 export * from './once-records';
+export * from './write-batch';
+export * from './insert-once';

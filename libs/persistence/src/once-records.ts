@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from './duplicate-key';
+import { WriteBatch } from './write-batch';
 
 /**
  * One business id (an order id, an assignment id, a credit key) and what it was used for.
@@ -58,8 +59,18 @@ export class OnceRecords<O = unknown> {
     this.model = (connection.models[collection] ?? connection.model(collection, onceRecordSchema(collection))) as unknown as Model<OnceRecord<O>>;
   }
 
+  /** In a consumer's batch, the reads of the batch's tasks go as one query (WriteBatch). */
   find(key: string): Promise<OnceRecord<O> | null> {
-    return this.model.findById(key).lean<OnceRecord<O>>().exec();
+    return (
+      WriteBatch.enqueue<string, OnceRecord<O> | null>(`once:${this.model.collection.collectionName}:find`, key, async (queued) => {
+        const found = (await this.model
+          .find({ _id: { $in: [...new Set(queued.map((q) => q.item))] } })
+          .lean<OnceRecord<O>[]>()
+          .exec()) as OnceRecord<O>[];
+        const byId = new Map(found.map((record) => [record._id, record]));
+        for (const q of queued) q.resolve(byId.get(q.item) ?? null);
+      }) ?? this.model.findById(key).lean<OnceRecord<O>>().exec()
+    );
   }
 
   /** A record without a digest (only an outcome was written) accepts any body. */
@@ -96,22 +107,47 @@ export class OnceRecords<O = unknown> {
     await this.model.deleteOne({ _id: key, digest, outcome: null }).exec();
   }
 
-  /** Records the id with its body's digest (kept if one is there) and, when given, its latest outcome. */
-  async remember(key: string, digest: string | null, outcome?: O): Promise<void> {
+  /**
+   * Records the id with its body's digest (kept if one is there) and, when given, its latest
+   * outcome. In a consumer's batch, the batch's records go in one ordered bulk write.
+   */
+  remember(key: string, digest: string | null, outcome?: O): Promise<void> {
+    return (
+      WriteBatch.enqueue<Remembered<O>, void>(`once:${this.model.collection.collectionName}:remember`, { key, digest, outcome }, async (queued) => {
+        try {
+          await this.model.bulkWrite(
+            queued.flatMap(({ item }) => [
+              { updateOne: { filter: { _id: item.key }, update: this.upsertOf(item), upsert: true } },
+              // Written first with an outcome only: the body's digest comes with its first use.
+              ...(item.digest === null
+                ? []
+                : [{ updateOne: { filter: { _id: item.key, digest: null }, update: { $set: { digest: item.digest } } } }]),
+            ]) as never,
+            { ordered: true },
+          );
+          for (const q of queued) q.resolve();
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+          // Another writer inserted one of the ids meanwhile: each on its own, as outside a batch.
+          for (const q of queued) await this.rememberNow(q.item).then(q.resolve, q.reject);
+        }
+      }) ?? this.rememberNow({ key, digest, outcome })
+    );
+  }
+
+  private upsertOf({ digest, outcome }: Remembered<O>): Record<string, unknown> {
+    return {
+      $setOnInsert: { digest, at: new Date(), ...(outcome === undefined ? { outcome: null } : {}) },
+      ...(outcome === undefined ? {} : { $set: { outcome } }),
+    };
+  }
+
+  private async rememberNow(item: Remembered<O>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.model
-          .updateOne(
-            { _id: key },
-            {
-              $setOnInsert: { digest, at: new Date(), ...(outcome === undefined ? { outcome: null } : {}) },
-              ...(outcome === undefined ? {} : { $set: { outcome } }),
-            },
-            { upsert: true },
-          )
-          .exec();
-        // Written first with an outcome only: the body's digest comes with its first use.
-        if (digest !== null && result.upsertedCount === 0) await this.model.updateOne({ _id: key, digest: null }, { $set: { digest } }).exec();
+        const result = await this.model.updateOne({ _id: item.key }, this.upsertOf(item), { upsert: true }).exec();
+        if (item.digest !== null && result.upsertedCount === 0)
+          await this.model.updateOne({ _id: item.key, digest: null }, { $set: { digest: item.digest } }).exec();
         return;
       } catch (error) {
         // Two first writes of one id at once: one inserts, the other updates on its retry.
@@ -119,6 +155,12 @@ export class OnceRecords<O = unknown> {
       }
     }
   }
+}
+
+interface Remembered<O> {
+  key: string;
+  digest: string | null;
+  outcome?: O;
 }
 
 /** JSON with every object's keys in order: equal values give equal strings. */

@@ -14,6 +14,8 @@ const TRANSIENT_NAMES = new Set([
   'TransientError',
   // a version conflict that outlasted its retries (libs/persistence)
   'ConcurrencyError',
+  // a write held back behind an earlier message of its key that failed in the same batch (libs/persistence)
+  'BatchOrderError',
   // mongodb driver and mongoose
   'MongoNetworkError',
   'MongoNetworkTimeoutError',

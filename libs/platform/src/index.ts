@@ -1,3 +1,4 @@
+export * from './concurrency';
 export * from './auth';
 export * from './config';
 export * from './errors';

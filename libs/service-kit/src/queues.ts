@@ -10,6 +10,7 @@ import {
   type Logger,
   type PlatformConfig,
 } from '@licensing/platform';
+import { WriteBatch } from '@licensing/persistence';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -75,7 +76,12 @@ export class Deadlines implements OnModuleInit, OnApplicationShutdown {
   async remind<T>(queue: Queue<T>, name: string, jobId: string, at: Date | string, data: T): Promise<void> {
     const delay = Math.max(0, new Date(at).getTime() - this.clock().getTime()) + 250;
     const options: JobsOptions = { jobId, delay, removeOnComplete: true, removeOnFail: 1000 };
-    await (queue as Queue).add(name, data, options);
+    // In a consumer's batch, the batch's reminders go to Redis in one addBulk (WriteBatch).
+    const job = { name, data: data as unknown, opts: options };
+    await (WriteBatch.enqueue<typeof job, void>(`deadlines:${(queue as Queue).qualifiedName}`, job, async (queued) => {
+      await (queue as Queue).addBulk(queued.map((q) => q.item));
+      for (const q of queued) q.resolve();
+    }) ?? (queue as Queue).add(name, data, options));
   }
 
   /**

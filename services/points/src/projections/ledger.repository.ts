@@ -1,4 +1,4 @@
-import { isDuplicateKey } from '@licensing/persistence';
+import { insertOnce } from '@licensing/persistence';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Schema, type Model } from 'mongoose';
@@ -50,11 +50,8 @@ export const ledgerModel = { name: LEDGER, schema: ledgerSchema };
 export class LedgerRepository {
   constructor(@InjectModel(LEDGER) private readonly model: Model<LedgerEntry>) {}
 
-  async record(entry: LedgerEntry): Promise<void> {
-    try {
-      await this.model.create(entry);
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-    }
+  /** A redelivered event's entry is already there; a consumer's batch inserts its entries at once. */
+  record(entry: LedgerEntry): Promise<void> {
+    return insertOnce(this.model, [entry]);
   }
 }

@@ -1,4 +1,4 @@
-import { isDuplicateKey } from '@licensing/persistence';
+import { insertOnce } from '@licensing/persistence';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Schema, type Model } from 'mongoose';
@@ -42,14 +42,9 @@ movementSchema.index({ partnerId: 1, reference: 1 });
 export class LedgerRepository {
   constructor(@InjectModel(MOVEMENTS) readonly model: Model<LedgerMovement>) {}
 
-  async record(movements: LedgerMovement[]): Promise<void> {
-    if (movements.length === 0) return;
-    try {
-      await this.model.insertMany(movements, { ordered: false });
-    } catch (error) {
-      // Already recorded (a redelivery): every failure must be a duplicate key, else it is real.
-      if (!isDuplicateKey(error)) throw error;
-    }
+  /** A redelivered event's movements are already there; a consumer's batch inserts its movements at once. */
+  record(movements: LedgerMovement[]): Promise<void> {
+    return insertOnce(this.model, movements);
   }
 
   /**

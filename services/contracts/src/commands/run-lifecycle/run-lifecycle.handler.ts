@@ -1,4 +1,4 @@
-import { InjectClock, InjectConfig, type Clock, type Logger } from '@licensing/platform';
+import { eachConcurrently, InjectClock, InjectConfig, type Clock, type Logger } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import type { ContractsConfig } from '../../contracts.config';
 import { clientKey } from '../../domain/client.aggregate';
@@ -7,6 +7,7 @@ import { formatDay } from '../../domain/dates';
 import { ClientRepository } from '../../infrastructure/client.repository';
 
 const SWEEP_PAGE = 200;
+const SWEEP_CONCURRENCY = 16;
 
 /**
  * Contract ends, grace, expiry, reminders, trial ends and auto-renewals (C3, C9, C10, C11): the
@@ -40,7 +41,8 @@ export class RunLifecycleHandler {
     let after: string | undefined;
     for (;;) {
       const page = await this.clients.dueBy(today, SWEEP_PAGE, after);
-      for (const { partnerId, clientId } of page) await this.check(partnerId, clientId, logger);
+      // Each client is its own document: SWEEP_CONCURRENCY of them are saved at once.
+      await eachConcurrently(page, SWEEP_CONCURRENCY, ({ partnerId, clientId }) => this.check(partnerId, clientId, logger));
       seen += page.length;
       const last = page.at(-1);
       if (page.length < SWEEP_PAGE || !last) return seen;
