@@ -9,6 +9,7 @@ export class Metrics {
   readonly consumerLag: Gauge<'topic' | 'partition' | 'group'>;
   readonly outboxBacklog: Gauge<'collection'>;
   readonly queueDepth: Gauge<'queue' | 'state'>;
+  readonly sagaDuration: Histogram<'saga' | 'outcome'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -45,5 +46,21 @@ export class Metrics {
       registers: [this.registry],
     });
     this.queueDepth = new Gauge({ name: 'queue_jobs', help: 'BullMQ jobs by state', labelNames: ['queue', 'state'], registers: [this.registry] });
+    this.sagaDuration = new Histogram({
+      name: 'saga_duration_seconds',
+      help: 'Time from a saga request to its final state on the platform clock, by saga and outcome (timed-out: the step got no answer in time)',
+      labelNames: ['saga', 'outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+      registers: [this.registry],
+    });
+  }
+
+  /**
+   * A saga reached its final state in this process: observed once, where the state is saved
+   * (a redelivered answer finds it final and observes nothing). Times are the saga's own ISO
+   * timestamps on the platform clock: a clock moved forward meanwhile counts in.
+   */
+  sagaEnded(saga: string, outcome: string, requestedAt: string, endedAt: string): void {
+    this.sagaDuration.observe({ saga, outcome }, Math.max(0, Date.parse(endedAt) - Date.parse(requestedAt)) / 1000);
   }
 }

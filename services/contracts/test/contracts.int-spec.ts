@@ -309,6 +309,18 @@ describe('the saga deadline', () => {
     expect((await call(contracts, 'GET', '/partners/p-1/clients/c-late', await token('p-1'))).body?.services).toEqual([]);
     expect(eventsOf(ContractsEvents.contractActivated, (d) => d.assignmentId === assignmentId)).toHaveLength(0);
   });
+
+  it('saga latency is on /metrics: the assignments above ended activated, rejected and timed out (saga_duration_seconds, issue 10)', async () => {
+    const text = (await contracts.http.inject({ method: 'GET', url: '/metrics' })).body;
+    const count = (outcome: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('saga_duration_seconds_count{') && l.includes('saga="assignment"') && l.includes(`outcome="${outcome}"`))
+        .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+    expect(count('activated')).toBeGreaterThanOrEqual(1);
+    expect(count('rejected')).toBeGreaterThanOrEqual(1);
+    expect(count('timed-out')).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe('contract status by the platform clock', () => {

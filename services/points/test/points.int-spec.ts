@@ -331,6 +331,26 @@ describe('the exchange saga (M2, M3)', () => {
     expect(about(PointsEvents.exchangeRefunded)).toHaveLength(0);
   });
 
+  it('saga latency is on /metrics: an exchange that ends is observed once in saga_duration_seconds, completed or refunded (issue 10)', async () => {
+    const ended = async (outcome: string) =>
+      (await inject('GET', '/metrics', {})).body
+        .split('\n')
+        .filter((l) => l.startsWith('saga_duration_seconds_count{') && l.includes('saga="exchange"') && l.includes(`outcome="${outcome}"`))
+        .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+    await enrolWith('p-latency', 20);
+    const [completedBefore, refundedBefore] = [await ended('completed'), await ended('refunded')];
+    const credited = (await exchange('p-latency', [{ sku: 'EP-MONTHLY', quantity: 1 }])).json().exchangeId as string;
+    await poolCredits(credited);
+    await poolCredits(credited);
+    expect((await waitFinal('p-latency', credited)).json().status).toBe('completed');
+    const refused = (await exchange('p-latency', [{ sku: 'EP-MONTHLY', quantity: 1 }])).json().exchangeId as string;
+    await poolRefuses(refused);
+    expect((await waitFinal('p-latency', refused)).json().status).toBe('refunded');
+    // Every answer, the repeated one too, has been handled once the saga's group has committed the whole pool topic.
+    await eventually(() => caughtUp(kafka.admin, sagaGroup, poolTopic));
+    expect([await ended('completed'), await ended('refunded')]).toEqual([completedBefore + 1, refundedBefore + 1]);
+  });
+
   it('an Idempotency-Key makes a retried exchange debit once; the same key with another body is refused', async () => {
     await enrolWith('p-idem', 30);
     const first = await exchange('p-idem', [{ sku: 'EP-MONTHLY', quantity: 2 }], { 'idempotency-key': 'ex-1' });

@@ -1,8 +1,9 @@
-import { InjectClock, type Clock, type Logger } from '@licensing/platform';
+import { InjectClock, Metrics, type Clock, type Logger } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
 import { clientKey, timeOutAssignments } from '../../domain/client.aggregate';
 import { SAGAS } from '../../domain/client.sagas';
 import { ClientRepository } from '../../infrastructure/client.repository';
+import { observeSagaEnd } from '../../infrastructure/saga-metrics';
 
 /**
  * The saga's deadline (DESIGN §5): an assignment the pool has not answered in time is rejected
@@ -13,6 +14,7 @@ export class TimeOutAssignmentsHandler {
   constructor(
     private readonly clients: ClientRepository,
     @InjectClock() private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Times out the client's overdue assignments; returns how many. */
@@ -20,8 +22,10 @@ export class TimeOutAssignmentsHandler {
     const outcome = await this.clients.decide<string[]>(clientKey(partnerId, clientId), this.clock, {}, (client, ctx) =>
       client ? timeOutAssignments(client, ctx, SAGAS) : { result: [] },
     );
-    for (const assignmentId of outcome.result)
+    for (const assignmentId of outcome.result) {
+      observeSagaEnd(this.metrics, outcome.state, assignmentId);
       logger.warn({ partnerId, clientId, assignmentId }, 'assignment timed out: the pool did not answer in time');
+    }
     return outcome.result.length;
   }
 

@@ -1,8 +1,8 @@
 import type { Refusal } from '@licensing/domain';
 import type { CloudEvent, CreditRejectedV1, StockCreditedV1 } from '@licensing/events';
-import { InjectClock, type Clock, type Logger } from '@licensing/platform';
+import { InjectClock, Metrics, type Clock, type Logger } from '@licensing/platform';
 import { Injectable } from '@nestjs/common';
-import { completeExchange, refundExchange, type Settlement } from '../../domain/wallet.aggregate';
+import { completeExchange, refundExchange, type Settlement, type Wallet } from '../../domain/wallet.aggregate';
 import { WalletRepository, type CommandFacts } from '../../infrastructure/wallet.repository';
 
 /**
@@ -14,6 +14,7 @@ export class SettleExchangeHandler {
   constructor(
     private readonly wallets: WalletRepository,
     @InjectClock() private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   /** The pool credited the licenses (pool.stock-credited.v1, source points). */
@@ -21,7 +22,7 @@ export class SettleExchangeHandler {
     if (event.data.source !== 'points') return;
     const { partnerId, creditId } = event.data;
     const outcome = await this.wallets.decide(partnerId, this.factsOf(event), (w, ctx) => completeExchange(w, creditId, ctx), event.id);
-    if (!outcome.duplicate) this.log(outcome.result, logger, creditId, 'stock-credited');
+    if (!outcome.duplicate) this.settled(outcome.result, outcome.state, creditId, logger, 'stock-credited');
   }
 
   /** The pool refused the credit (pool.credit-rejected.v1, source points): the points come back. */
@@ -34,14 +35,17 @@ export class SettleExchangeHandler {
       (w, ctx) => refundExchange(w, creditId, { code, reason }, ctx),
       event.id,
     );
-    if (!outcome.duplicate) this.log(outcome.result, logger, creditId, 'credit-rejected');
+    if (!outcome.duplicate) this.settled(outcome.result, outcome.state, creditId, logger, 'credit-rejected');
   }
 
   private factsOf(event: CloudEvent): CommandFacts {
     return { now: this.clock(), causationId: event.id };
   }
 
-  private log(result: Settlement | Refusal, logger: Logger, exchangeId: string, answer: string): void {
+  /** Logs the answer's effect; an exchange that has just ended is observed in saga_duration_seconds (completed or refunded). */
+  private settled(result: Settlement | Refusal, wallet: Wallet | null | undefined, exchangeId: string, logger: Logger, answer: string): void {
+    const exchange = result === 'settled' ? wallet?.exchanges.find((e) => e.exchangeId === exchangeId) : undefined;
+    if (exchange?.settledAt) this.metrics.sagaEnded('exchange', exchange.status, exchange.requestedAt, exchange.settledAt);
     if (result === 'settled') logger.info({ exchangeId, answer }, 'exchange settled');
     else if (result === 'unknown-exchange') logger.error({ exchangeId, answer }, 'the pool answered an exchange this wallet does not hold');
     else logger.warn({ exchangeId, answer, result }, 'the pool answered an exchange that is already final; ignored');
