@@ -1,33 +1,24 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAjv } from '@licensing/events';
 import { allAclRules, DLQ_RETENTION_MS, STRIMZI_CLUSTER, topicPolicies } from '@licensing/messaging';
-import { parseAllDocuments } from 'yaml';
 import { strimziFiles } from '../scripts/strimzi';
+import { documents, K8S, kustomize, ROOT as root, type Resource } from './k8s-manifests';
 
 /**
  * The `strimzi` kustomize component (issue 11): its KafkaTopics and KafkaUsers are the topology
  * the services apply (libs/messaging topology.ts), and what the overlay renders is valid for the
  * Strimzi CRDs (k8s/strimzi/schemas), checked without a cluster.
  */
-const root = join(__dirname, '..');
-const component = join(root, 'k8s', 'components', 'strimzi');
-type Resource = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec: any; data?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- manifests, checked by the assertions
-
-const documents = (text: string): Resource[] =>
-  parseAllDocuments(text)
-    .map((doc) => doc.toJSON() as Resource | null)
-    .filter((r): r is Resource => r !== null);
+const component = join(K8S, 'components', 'strimzi');
 
 /**
  * The overlay as `kubectl kustomize` renders it; without kubectl on the machine, the component's
  * own files (the generated resources and the cluster) are what gets checked.
  */
 function rendered(): { resources: Resource[]; byKubectl: boolean } {
-  const run = spawnSync('kubectl', ['kustomize', join(root, 'k8s', 'overlays', 'strimzi')], { encoding: 'utf8' });
-  if (run.error === undefined && run.status === 0) return { resources: documents(run.stdout), byKubectl: true };
-  if (run.error === undefined) throw new Error(`kubectl kustomize k8s/overlays/strimzi failed:\n${run.stderr}`);
+  const resources = kustomize(join(K8S, 'overlays', 'strimzi'));
+  if (resources) return { resources, byKubectl: true };
   return {
     resources: ['kafka.yaml', 'topics.yaml', 'users.yaml'].flatMap((file) => documents(readFileSync(join(component, file), 'utf8'))),
     byKubectl: false,
