@@ -1,3 +1,4 @@
+import { VERSION_INDEX } from '@licensing/persistence';
 import { testKafkaClient, type InfraUrls } from '@licensing/testing';
 import Redis from 'ioredis';
 import { CompressionTypes } from 'kafkajs';
@@ -167,6 +168,8 @@ async function mongoCeilings(urls: InfraUrls, options: CeilingOptions): Promise<
   const docs = db.collection<Record<string, unknown>>('aggregates');
   const ceilings: Ceiling[] = [];
   try {
+    // The indexes of an aggregate collection (libs/persistence aggregateSchema), the save's {_id, version} among them.
+    await docs.createIndex({ _id: 1, version: 1 }, { unique: true, name: VERSION_INDEX });
     await docs.insertMany(Array.from({ length: 60 }, (_, i) => aggregate(`doc-${i}`, 1)) as never[]);
 
     // Load, then update with the version check: AggregateRepository's write, retried on a conflict.

@@ -121,9 +121,11 @@ export class OutboxRelay implements OutboxListener {
 
   /** One collection's documents: read at once, published in requests of at most BYTES_PER_PUBLISH, removed at once. */
   private async flush(model: AggregateModel, ids: string[]): Promise<void> {
-    const docs = (await model.collection
-      .find({ _id: { $in: ids }, 'outbox.0': { $exists: true } } as never, { projection: { outbox: 1 } })
-      .toArray()) as unknown as OutboxDocument[];
+    // By _id alone, so the local Mongo-compatible server reads them through its index (it scans
+    // the collection for a query on any other fields); the empty outboxes are skipped here.
+    const docs = (
+      (await model.collection.find({ _id: { $in: ids } } as never, { projection: { outbox: 1 } }).toArray()) as unknown as OutboxDocument[]
+    ).filter((doc) => (doc.outbox?.length ?? 0) > 0);
     let chunk: OutboxDocument[] = [];
     let bytes = 0;
     const publish = async (): Promise<void> => {

@@ -31,7 +31,12 @@ interface Call<S> {
 export interface RepositoryOptions {
   handledLimit?: number;
   maxAttempts?: number;
+  /** Documents this process last saved, kept to save again without reading first (0: none). */
+  cacheSize?: number;
 }
+
+/** What a save left, kept so the next save of the document need not read it first. */
+type Saved<S> = Pick<AggregateDocument<S>, '_id' | 'version' | 'state' | 'handled'>;
 
 /**
  * The one way an aggregate is written: load (lean), decide with pure domain code, save with one
@@ -39,6 +44,14 @@ export interface RepositoryOptions {
  * the handled id. Retried from the load on a conflict. DESIGN.md §4.
  */
 export class AggregateRepository<S> {
+  /**
+   * The documents this process saved last, by id, least recently used first. A save starts from
+   * the copy here instead of reading the document: if anything else wrote it since, the version
+   * check refuses the save and it is decided again on the document as read (so every write of an
+   * aggregate document must move its version: see docs/runbook.md).
+   */
+  private readonly saved = new Map<string, Saved<S>>();
+
   constructor(
     readonly model: Model<AggregateDocument<S>>,
     private readonly outbox?: OutboxListener,
@@ -95,7 +108,8 @@ export class AggregateRepository<S> {
     const maxAttempts = this.options.maxAttempts ?? 100;
     try {
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        const current = await this.load(id);
+        const cached = attempt === 1 ? this.fromCache(id) : undefined;
+        const current = cached ?? (await this.load(id));
         let state = current?.state ?? null;
         let version = current?.version ?? 0;
         const handled = [...(current?.handled ?? [])];
@@ -134,22 +148,46 @@ export class AggregateRepository<S> {
           }
         }
         const changed = version !== (current?.version ?? 0);
+        // An answer without a write must come from the document as read, not from a copy that may be behind.
+        if (!changed && cached) continue;
         const kept = handled.slice(-(this.options.handledLimit ?? 1000));
         const saved =
           !changed ||
-          (current ? await this.update(current, state as S, version, outbox, kept) : await this.insert(id, state as S, version, outbox, kept));
+          (current
+            ? await this.update(current, state as S, version, outbox, handled.slice(current.handled.length))
+            : await this.insert(id, state as S, version, outbox, kept));
         if (saved) {
+          if (changed) this.remember({ _id: id, version, state: state as S, handled: kept });
           if (outbox.length > 0) this.outbox?.trigger(this.model as unknown as Model<AggregateDocument<unknown>>, id);
           for (const answer of answers) answer();
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 3)));
+        this.saved.delete(id);
+        // A copy that was out of date is no conflict with another writer: read and decide again at once.
+        if (attempt > 1 || !cached) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 3)));
       }
       throw new ConcurrencyError(id, maxAttempts);
     } catch (error) {
       // The load or the save failed (a store away, a conflict that outlasted its retries): every call fails with it.
       for (const { reject } of calls) reject(error);
     }
+  }
+
+  /** A copy of what this process saved last (domain code may not change the kept one). */
+  private fromCache(id: string): AggregateDocument<S> | undefined {
+    const kept = this.saved.get(id);
+    if (!kept) return undefined;
+    this.saved.delete(id);
+    this.saved.set(id, kept);
+    return { ...structuredClone(kept), outbox: [] };
+  }
+
+  private remember(saved: Saved<S>): void {
+    const size = this.options.cacheSize ?? 1000;
+    if (size <= 0) return;
+    this.saved.delete(saved._id);
+    this.saved.set(saved._id, structuredClone(saved));
+    if (this.saved.size > size) this.saved.delete(this.saved.keys().next().value as string);
   }
 
   /**
@@ -208,10 +246,14 @@ export class AggregateRepository<S> {
     }
   }
 
-  private async update(current: AggregateDocument<S>, state: S, version: number, events: CloudEvent[], handled: string[]): Promise<boolean> {
-    const update: Record<string, unknown> = { $set: { version, state, handled } };
+  /** Sets the state; appends the new events to the outbox and the new ids to the handled window (bounded), sending only what is new. */
+  private async update(current: AggregateDocument<S>, state: S, version: number, events: CloudEvent[], added: string[]): Promise<boolean> {
+    const push: Record<string, unknown> = {};
     // $push, not $set: the relay removes published events concurrently and must not see them come back.
-    if (events.length > 0) update.$push = { outbox: { $each: events } };
+    if (events.length > 0) push.outbox = { $each: events };
+    if (added.length > 0) push.handled = { $each: added, $slice: -(this.options.handledLimit ?? 1000) };
+    const update: Record<string, unknown> = { $set: { version, state } };
+    if (Object.keys(push).length > 0) update.$push = push;
     const result = await this.model.collection.updateOne({ _id: current._id, version: current.version } as never, update as never);
     return result.matchedCount === 1;
   }

@@ -15,6 +15,9 @@ export interface AggregateDocument<S> {
   handled: string[];
 }
 
+/** The index of the version-checked save's filter. */
+export const VERSION_INDEX = '_id_version';
+
 /**
  * The mongoose schema of an aggregate collection. The state is Mixed (domain code owns its
  * shape); the outbox holds Mixed items, since sub-documents would get an `_id` each and the
@@ -31,6 +34,10 @@ export function aggregateSchema(collection: string, indexes: [IndexDefinition, I
     },
     { collection, versionKey: false, minimize: false, strict: true, autoIndex: true },
   );
+  // The version-checked save's filter, {_id, version}, as an index of its own: MongoDB would use
+  // the _id index anyway, but the local Mongo-compatible server uses an index only for a query on
+  // exactly its fields, and otherwise scans the whole collection on every save.
+  schema.index({ _id: 1, version: 1 }, { unique: true, name: VERSION_INDEX });
   for (const [fields, options] of indexes) schema.index(fields, options);
   return schema;
 }

@@ -115,16 +115,21 @@ export class OnceRecords<O = unknown> {
     return (
       WriteBatch.enqueue<Remembered<O>, void>(`once:${this.model.collection.collectionName}:remember`, { key, digest, outcome }, async (queued) => {
         try {
-          await this.model.bulkWrite(
-            queued.flatMap(({ item }) => [
-              { updateOne: { filter: { _id: item.key }, update: this.upsertOf(item), upsert: true } },
-              // Written first with an outcome only: the body's digest comes with its first use.
-              ...(item.digest === null
-                ? []
-                : [{ updateOne: { filter: { _id: item.key, digest: null }, update: { $set: { digest: item.digest } } } }]),
-            ]) as never,
+          const result = await this.model.bulkWrite(
+            queued.map(({ item }) => ({ updateOne: { filter: { _id: item.key }, update: this.upsertOf(item), upsert: true } })) as never,
             { ordered: true },
           );
+          const inserted = new Set(Object.keys(result.upsertedIds).map(Number));
+          // Written first with an outcome only: the body's digest comes with its first use.
+          const digests = queued.filter(({ item }, index) => item.digest !== null && !inserted.has(index));
+          if (digests.length > 0) {
+            await this.model.bulkWrite(
+              digests.map(({ item }) => ({
+                updateOne: { filter: { _id: item.key, digest: null }, update: { $set: { digest: item.digest } } },
+              })) as never,
+              { ordered: true },
+            );
+          }
           for (const q of queued) q.resolve();
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;

@@ -16,6 +16,7 @@ let records: OnceRecords<string>;
 beforeAll(async () => {
   connection = await mongoose.createConnection(serviceEnv(names).MONGO_URL ?? '', { dbName: names.database }).asPromise();
   const model = connection.model('counters', aggregateSchema('counters')) as unknown as Model<AggregateDocument<{ total: number; seen: number[] }>>;
+  await model.init();
   counters = new AggregateRepository(model);
   rows = connection.model('rows', new Schema<{ _id: string; n: number }>({ _id: String, n: Number }, { collection: 'rows', versionKey: false }));
   records = new OnceRecords(connection, 'batch_records');
@@ -158,7 +159,7 @@ describe('WriteBatch: the writes of a consumer batch, grouped', () => {
           'p-5',
           async () => {
             const check = await records.check(`p-5/assignment/x-${n}`, `d-${n}`);
-            await records.remember(`p-5/assignment/x-${n}`, `d-${n}`, 'reserved');
+            if (!check.seen) await records.remember(`p-5/assignment/x-${n}`, `d-${n}`, 'reserved');
             return check;
           },
           () => false,
@@ -171,5 +172,30 @@ describe('WriteBatch: the writes of a consumer batch, grouped', () => {
     expect(await records.check('p-5/assignment/x-2', 'd-2')).toEqual({ seen: true, sameBody: true, outcome: 'reserved' });
     finds.mockRestore();
     bulks.mockRestore();
+  });
+});
+
+describe('AggregateRepository: saves from the copy it saved last', () => {
+  it('saves again without reading first, and reads again when another writer moved the version', async () => {
+    await add('c-1', 1);
+    const reads = jest.spyOn(counters.model.collection, 'findOne');
+    await add('c-1', 2);
+    expect(reads).not.toHaveBeenCalled();
+    // Another process (or an operator, moving the version as every write must) changes the document.
+    await counters.model.collection.updateOne({ _id: 'c-1' } as never, { $set: { 'state.total': 100 }, $inc: { version: 1 } });
+    const outcome = await add('c-1', 5);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(outcome).toMatchObject({ duplicate: false, result: { before: 100, version: 3 }, version: 4 });
+    reads.mockRestore();
+  });
+
+  it('answers from the document as read, never from its copy alone, when nothing is written', async () => {
+    await add('c-2', 1, 'e-1');
+    await counters.model.collection.updateOne({ _id: 'c-2' } as never, { $set: { 'state.total': 50 }, $inc: { version: 1 } });
+    // A redelivery: the copy says handled, and the answer carries the state as it is now.
+    const outcome = await add('c-2', 1, 'e-1');
+    expect(outcome).toMatchObject({ duplicate: true, version: 2, state: { total: 50 } });
+    const refusal = await counters.execute('c-2', (state) => ({ result: state?.total }));
+    expect(refusal).toMatchObject({ result: 50 });
   });
 });

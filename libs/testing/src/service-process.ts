@@ -26,11 +26,15 @@ export class ServiceProcess {
     options: { readyTimeoutMs?: number; logFile?: string } = {},
   ): Promise<ServiceProcess> {
     const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join('services', name, 'src', 'main.ts')], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-r', '@swc-node/register', join('services', name, 'src', 'main.ts')],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const service = new ServiceProcess(name, `http://127.0.0.1:${port}`, child);
     const keep = (chunk: Buffer) => {
       service.output.push(chunk.toString('utf8'));

@@ -156,7 +156,10 @@ describe('issue 9.12 business ids are honoured once, ever (past the window of 10
   const pastTheWindow = (partnerId: string) =>
     pool.db
       .collection('pools')
-      .updateOne({ _id: partnerId as never }, { $set: { 'state.orders': [], 'state.credits': [], 'state.closed': [], handled: [] } });
+      .updateOne(
+        { _id: partnerId as never },
+        { $set: { 'state.orders': [], 'state.credits': [], 'state.closed': [], handled: [] }, $inc: { version: 1 } },
+      );
 
   it('a recoveryId replayed past the window credits nothing; the same id with other lines is refused', async () => {
     const p = 'p-once-recovery';
