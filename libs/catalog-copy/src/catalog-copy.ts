@@ -9,7 +9,7 @@ import {
   type Term,
 } from '@licensing/events';
 import { ConsumerGroups, topicName } from '@licensing/messaging';
-import { isDuplicateKey } from '@licensing/persistence';
+import { findByIds, isDuplicateKey } from '@licensing/persistence';
 import { InjectConfig, InjectLogger, Readiness, TransientError, type Logger, type PlatformConfig } from '@licensing/platform';
 import { Controller, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
@@ -75,12 +75,10 @@ export class CatalogCopy {
   }
 
   async getMany(skus: string[]): Promise<Map<string, CatalogSku>> {
-    const found = (await this.model
-      .find({ _id: { $in: [...new Set(skus)] } })
-      .lean()
-      .exec()) as CatalogSku[];
-    if (this.rebuilding && found.length < new Set(skus).size) throw new TransientError('the catalog copy is being rebuilt from catalog.events');
-    return new Map(found.map((s) => [s._id, s]));
+    // In a consumer's batch, one query for the skus of all its messages.
+    const found = await findByIds(this.model, skus);
+    if (this.rebuilding && found.size < new Set(skus).size) throw new TransientError('the catalog copy is being rebuilt from catalog.events');
+    return found;
   }
 
   async isEmpty(): Promise<boolean> {

@@ -5,3 +5,4 @@ export * from './persistence.module';
 export * from './once-records';
 export * from './write-batch';
 export * from './insert-once';
+export * from './find-by-ids';

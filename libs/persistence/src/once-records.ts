@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from './duplicate-key';
+import { findByIds } from './find-by-ids';
 import { WriteBatch } from './write-batch';
 
 /**
@@ -59,18 +60,9 @@ export class OnceRecords<O = unknown> {
     this.model = (connection.models[collection] ?? connection.model(collection, onceRecordSchema(collection))) as unknown as Model<OnceRecord<O>>;
   }
 
-  /** In a consumer's batch, the reads of the batch's tasks go as one query (WriteBatch). */
-  find(key: string): Promise<OnceRecord<O> | null> {
-    return (
-      WriteBatch.enqueue<string, OnceRecord<O> | null>(`once:${this.model.collection.collectionName}:find`, key, async (queued) => {
-        const found = (await this.model
-          .find({ _id: { $in: [...new Set(queued.map((q) => q.item))] } })
-          .lean<OnceRecord<O>[]>()
-          .exec()) as OnceRecord<O>[];
-        const byId = new Map(found.map((record) => [record._id, record]));
-        for (const q of queued) q.resolve(byId.get(q.item) ?? null);
-      }) ?? this.model.findById(key).lean<OnceRecord<O>>().exec()
-    );
+  /** In a consumer's batch, the reads of the batch's tasks go as one query (findByIds). */
+  async find(key: string): Promise<OnceRecord<O> | null> {
+    return (await findByIds(this.model as unknown as Model<OnceRecord<O>>, [key])).get(key) ?? null;
   }
 
   /** A record without a digest (only an outcome was written) accepts any body. */

@@ -92,8 +92,11 @@ export interface Pool {
   updatedAt: string;
 }
 
-/** How many orders, credits and ended assignments a pool remembers (older orders: see the ledger). */
-export const RECENT_LIMIT = 1000;
+/**
+ * How many orders, credits and ended assignments a pool document remembers (older ones: the ledger
+ * and pool_keys): a window kept small, since every save writes the state whole.
+ */
+export const RECENT_LIMIT = 100;
 
 /** Who and when: every decision gets the time, the version it read and the message that caused it. */
 export interface PoolContext {
