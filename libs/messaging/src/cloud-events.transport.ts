@@ -196,10 +196,19 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
     const member = { consumer, groupId, up: false, restarts: previous?.restarts ?? 0 };
     this.members.set(group, member);
     const log = this.log.child({ component: 'consumer', group: groupId });
+    // The partitions this consumer reported lag for: a rebalance may move them to another process,
+    // whose figure is the one to trust, so their gauges are dropped when the group is joined again.
+    const lagged = new Set<string>();
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      lagged.add(`${payload.topic}\n${payload.partition}`);
       this.metrics.consumerLag.set({ topic: payload.topic, partition: String(payload.partition), group: groupId }, Number(payload.offsetLag));
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const key of lagged) {
+        const [topic = '', partition = ''] = key.split('\n');
+        this.metrics.consumerLag.remove({ topic, partition, group: groupId });
+      }
+      lagged.clear();
       if (member.restarts > 0) log.info({ restarts: member.restarts }, 'consumer is back in its group');
       member.up = true;
       member.restarts = 0;
