@@ -51,6 +51,8 @@ export async function runExpiry(
           const outcome = saga.outcome(result.id);
           if (outcome && !outcome.ok) failures.push(outcome.code);
         })
+        // A request cut off (the services stopping under Ctrl-C) is a failure, not a crash that leaves the servers running.
+        .catch((error: unknown) => failures.push(error instanceof Error ? error.message : String(error)))
         .finally(() => inFlight--);
       continue;
     }
