@@ -271,19 +271,27 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
       if (!this.running || !isRunning() || isStale()) return;
       const slice = batch.messages.slice(start, start + size);
       const writes = new WriteBatch();
-      const outcomes =
-        slice.length === 1
-          ? [await this.handle(batch, slice[0] as KafkaMessage, handlers, groupId, log)]
-          : await Promise.all(
-              slice.map((message, seq) =>
-                writes.run(
-                  seq,
-                  message.key?.toString('utf8'),
-                  () => this.handle(batch, message, handlers, groupId, log),
-                  (outcome) => outcome === 'wait',
+      // A slice may take long (its messages waiting out a dependency's retries): the member keeps
+      // its place in the group meanwhile (kafkajs sends a heartbeat at most once per interval).
+      const beat = setInterval(() => void heartbeat().catch(() => undefined), this.settings.heartbeatIntervalMs);
+      let outcomes: Outcome[];
+      try {
+        outcomes =
+          slice.length === 1
+            ? [await this.handle(batch, slice[0] as KafkaMessage, handlers, groupId, log)]
+            : await Promise.all(
+                slice.map((message, seq) =>
+                  writes.run(
+                    seq,
+                    message.key?.toString('utf8'),
+                    () => this.handle(batch, message, handlers, groupId, log),
+                    (outcome) => outcome === 'wait',
+                  ),
                 ),
-              ),
-            );
+              );
+      } finally {
+        clearInterval(beat);
+      }
       for (const [index, message] of slice.entries()) {
         if (outcomes[index] === 'wait') {
           this.pauseFor(key, pause, log, batch);

@@ -42,8 +42,24 @@ const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPI
 /** True for an error that says a dependency is away, looking through `cause` chains. */
 export function isTransient(error: unknown, depth = 0): boolean {
   if (error === null || typeof error !== 'object' || depth > 5) return false;
-  const e = error as { name?: string; code?: unknown; message?: string; cause?: unknown; retriable?: boolean; errorLabels?: unknown };
+  const e = error as {
+    name?: string;
+    code?: unknown;
+    message?: string;
+    cause?: unknown;
+    retriable?: boolean;
+    errorLabels?: unknown;
+    writeErrors?: unknown;
+  };
   if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
+  // A bulk write that failed as a whole, with no write of it refused and no server error code: the
+  // driver wraps the network or server-selection error in it, and that error's name is lost.
+  if (
+    e.name === 'MongoBulkWriteError' &&
+    (e.writeErrors === undefined || (Array.isArray(e.writeErrors) && e.writeErrors.length === 0)) &&
+    typeof e.code !== 'number'
+  )
+    return true;
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
   if (e.name?.startsWith('KafkaJS') && e.retriable === true) return true;
   // ioredis rejects commands on a closed connection with a plain Error.

@@ -15,6 +15,12 @@ describe('a bad moment versus a bad message', () => {
     ['a version conflict past its retries', new ConcurrencyError('p-1', 100)],
     ['what a handler declares transient', new TransientError('the pool is catching up')],
     ['a transient cause under a wrapper', new Error('saving failed', { cause: named('MongoNetworkError') })],
+    [
+      'a bulk write cut off by the network (the driver wraps it)',
+      named('MongoBulkWriteError', { writeErrors: [], message: 'This socket has been ended by the other party' }),
+    ],
+    ['a bulk write that could not reach the server', named('MongoBulkWriteError', { message: 'connect ECONNREFUSED 127.0.0.1:27017' })],
+    ['a write held back behind a failed message of its key', named('BatchOrderError')],
   ])('%s is a bad moment: retried, never dead-lettered', (_label, error) => {
     expect(isTransient(error)).toBe(true);
   });
@@ -24,6 +30,8 @@ describe('a bad moment versus a bad message', () => {
     ['a handler refusing the message', new Error('unknown partner')],
     ['a non-retriable kafkajs error', named('KafkaJSProtocolError', { retriable: false })],
     ['a duplicate key', Object.assign(new Error('E11000 duplicate key'), { code: 11000 })],
+    ['a bulk write with a refused write', named('MongoBulkWriteError', { writeErrors: [{ code: 11000 }], code: 11000 })],
+    ['a bulk write the server refused as a whole', named('MongoBulkWriteError', { writeErrors: [], code: 10334 })],
     ['not an error at all', 'boom'],
     ['nothing', undefined],
   ])('%s is a bad message: dead-lettered after its attempts', (_label, error) => {

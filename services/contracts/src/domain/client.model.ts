@@ -151,8 +151,8 @@ export interface ChangeContext {
   causationId?: string;
 }
 
-/** Settled sagas kept in the document (pending ones are always kept). */
-export const SETTLED_ASSIGNMENTS_KEPT = 100;
+/** Settled sagas kept in the document (pending ones are always kept; every one is in saga_records): few, since every save writes the document whole. */
+export const SETTLED_ASSIGNMENTS_KEPT = 20;
 /** Ended contracts kept per service for its history. */
 export const ENDED_CONTRACTS_KEPT = 50;
 
