@@ -200,7 +200,7 @@ export function readPlatformConfig(env: EnvReader, service: string, defaultPort:
     schedulersCheckMs: env.int('SCHEDULERS_CHECK_MS', { default: 60_000, min: 100, max: 3600 * 1000 }),
     consumerMaxAttempts: env.int('CONSUMER_MAX_ATTEMPTS', { default: 5, min: 1, max: 100 }),
     consumerConcurrency: env.int('CONSUMER_PARTITIONS_CONCURRENCY', { default: 3, min: 1, max: 100 }),
-    consumerBatchSize: env.int('CONSUMER_BATCH_SIZE', { default: 200, min: 1, max: 5000 }),
+    consumerBatchSize: env.int('CONSUMER_BATCH_SIZE', { default: 1, min: 1, max: 5000 }),
     // 6 s is the broker's minimum (group.min.session.timeout.ms); 10 s keeps a slow batch safe.
     consumerSessionTimeoutMs: env.int('CONSUMER_SESSION_TIMEOUT_MS', { default: 10_000, min: 6_000, max: 300_000 }),
     consumerHeartbeatIntervalMs: env.int('CONSUMER_HEARTBEAT_INTERVAL_MS', { default: 1000, min: 100, max: 100_000 }),
